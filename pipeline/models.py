@@ -163,6 +163,7 @@ class PageInfo(BaseModel):
     height: int
     dpi: int | None = None
     image_sha256: str | None = None  # hash of the rendered/decoded page pixels
+    image_phash: str | None = None  # perceptual hash (pipeline.forensics.image_fingerprint)
     has_text_layer: bool = False
     ocr: OcrResult | None = None
     doc_type: DocType = DocType.UNKNOWN
@@ -214,6 +215,15 @@ class Flag(BaseModel):
     message_zh: str
     message_en: str
     evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Fingerprint(BaseModel):
+    """A value the corpus-wide duplicate checks compare across applicants (pipeline.store)."""
+
+    kind: Literal["cert_number", "id_number", "cert_image"]
+    value: str
+    holder_name: str | None = None
+    evidence: Evidence | None = None
 
 
 class Applicant(BaseModel):
@@ -288,6 +298,7 @@ class CaseFile(BaseModel):
     pages: list[PageInfo] = Field(default_factory=list)
     versions: ToolVersions | None = None
     input_files: list[SourceFile] = Field(default_factory=list)
+    fingerprints: list[Fingerprint] = Field(default_factory=list)
 
 
 def today() -> date:
