@@ -44,7 +44,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def run_options_from(args: argparse.Namespace, default_cache: Path | None):
-    from pipeline.run import RunOptions
+    from pipeline.options import RunOptions
 
     return RunOptions(ocr=args.ocr, cache_dir=args.cache_dir or default_cache,
                       application_date=args.application_date, catalog_file=args.catalog_file)

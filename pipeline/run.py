@@ -16,8 +16,6 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from pipeline import checks, classify, forensics, ingest, pages
 from pipeline.errors import InputFileError
 from pipeline.flags import make_flag
@@ -27,25 +25,13 @@ from pipeline.models import (
     FileError,
     Flag,
     LoadedFile,
-    OcrEngineName,
     PageInfo,
     SourceFile,
 )
 from pipeline.ocr import OcrRouter, get_router
+from pipeline.options import RunOptions
 
 log = logging.getLogger(__name__)
-
-
-class RunOptions(BaseModel):
-    """Options for processing; the same object is sent to local and Dask workers."""
-
-    model_config = ConfigDict(frozen=True)
-
-    ocr: OcrEngineName = OcrEngineName.AUTO
-    cache_dir: Path | None = None
-    application_date: date | None = None  # default: today
-    catalog_file: Path | None = None  # default: the bundled current batch
-    preprocess: bool = True
 
 
 def process_applicant(inputs: list[Path], options: RunOptions, source: str | None = None,
