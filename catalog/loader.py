@@ -1,0 +1,214 @@
+"""Load and validate a catalogue batch file (the policy's Appendix 1 as data).
+
+Batches change over time, so each one is a YAML file checked on load; every problem names
+the file and the entry, and all problems are reported at once so a clerk can fix a batch in
+one pass.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.errors import DataFileError
+
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_CATALOG = DATA_DIR / "batch-1.yaml"
+VOCABULARY_FILE = DATA_DIR / "vocabulary.yaml"
+
+REQUIRED_ENTRY_FIELDS = ("id", "name_en", "name_zh", "issuer_zh", "issuer_en", "title", "series")
+
+
+class CatalogEntry(BaseModel):
+    """One catalogue line. name_* / issuer_* / title / series are the catalogue's own text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int = Field(ge=1)
+    name_en: str = Field(min_length=1)
+    name_zh: str = Field(min_length=1)
+    issuer_zh: str = Field(min_length=1)
+    issuer_en: str = Field(min_length=1)
+    issuer_short: str = ""
+    title: str
+    series: str
+    generic: bool = False  # the name means nothing without its issuer ("Member", ...)
+    aliases: list[str] = Field(default_factory=list)  # credential names as printed on real paper
+    abbreviations: list[str] = Field(default_factory=list)  # post-nominals, matched as whole tokens
+    generic_aliases: list[str] = Field(default_factory=list)  # aliases that need issuer evidence
+    issuers: list[str] = Field(default_factory=list)  # bodies printed on the paper (incl. real issuers)
+    issuer_abbrevs: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def short_issuer(self) -> str:
+        return self.issuer_short or self.issuer_en
+
+
+class NearMiss(BaseModel):
+    """A credential that resembles an entry but is not in the catalogue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    issuer: str | None = None
+    near: list[int] = Field(default_factory=list)  # entry ids it is confused with
+    verdict: Literal["no_match", "review"] = "no_match"
+    note: str | None = None
+
+
+class OtherIssuer(BaseModel):
+    """A body whose name or abbreviation is confusable with a catalogue issuer (counter-evidence)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    forms: list[str] = Field(default_factory=list)
+    abbrevs: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    batch_id: str
+    effective_date: date
+    source: str
+    entries: list[CatalogEntry]
+    near_misses: list[NearMiss] = Field(default_factory=list)
+    other_issuers: list[OtherIssuer] = Field(default_factory=list)
+    path: str = ""
+
+    def entry(self, n: int) -> CatalogEntry:
+        for e in self.entries:
+            if e.id == n:
+                return e
+        raise KeyError(n)
+
+    @property
+    def ids(self) -> list[int]:
+        return [e.id for e in self.entries]
+
+
+class _Vocabulary(BaseModel):
+    titles: list[str]
+    series: list[str]
+
+
+@functools.lru_cache(maxsize=1)
+def _vocabulary() -> _Vocabulary:
+    raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    try:
+        return _Vocabulary.model_validate(raw)
+    except ValidationError as exc:
+        raise DataFileError(f"数据文件无效：{VOCABULARY_FILE}", f"invalid data file {VOCABULARY_FILE}: {exc}") from exc
+
+
+def _label(raw: Any, index: int) -> tuple[str, str]:
+    """How an entry is named in messages: its number and name if present, else its position."""
+    if isinstance(raw, dict) and raw.get("id") is not None:
+        name = raw.get("name_en") or raw.get("name_zh") or ""
+        return f"条目 {raw['id']}（{name}）", f"entry {raw['id']} ({name})"
+    return f"第 {index + 1} 个条目", f"entry #{index + 1}"
+
+
+def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
+    """All problems of a parsed batch, as (zh, en) pairs; empty when the batch is valid."""
+    problems: list[tuple[str, str]] = []
+    if not isinstance(raw, dict):
+        return [("文件顶层应为映射（batch_id、effective_date、source、entries）",
+                 "top level must be a mapping (batch_id, effective_date, source, entries)")]
+    for key in ("batch_id", "effective_date", "source", "entries"):
+        if key not in raw or raw[key] in (None, ""):
+            problems.append((f"缺少文件头字段 {key}", f"missing header field {key}"))
+    entries = raw.get("entries") or []
+    if not isinstance(entries, list):
+        return problems + [("entries 应为列表", "entries must be a list")]
+    vocab = _vocabulary()
+    seen: dict[Any, int] = {}
+    for i, e in enumerate(entries):
+        zh, en = _label(e, i)
+        if not isinstance(e, dict):
+            problems.append((f"{zh}：应为映射", f"{en}: must be a mapping"))
+            continue
+        for f in REQUIRED_ENTRY_FIELDS:
+            if e.get(f) in (None, ""):
+                problems.append((f"{zh}：缺少字段 {f}", f"{en}: missing field {f}"))
+        if e.get("id") is not None:
+            if e["id"] in seen:
+                problems.append((f"{zh}：序号 {e['id']} 重复（与第 {seen[e['id']] + 1} 个条目）",
+                                 f"{en}: duplicate number {e['id']} (also entry #{seen[e['id']] + 1})"))
+            else:
+                seen[e["id"]] = i
+        if e.get("title") not in (None, "") and e["title"] not in vocab.titles:
+            problems.append((f"{zh}：未知的专业技术资格「{e['title']}」（可用：{'、'.join(vocab.titles)}）",
+                             f"{en}: unknown title '{e['title']}' (valid: {', '.join(vocab.titles)})"))
+        if e.get("series") not in (None, "") and e["series"] not in vocab.series:
+            problems.append((f"{zh}：未知的系列「{e['series']}」（可用：{'、'.join(vocab.series)}）",
+                             f"{en}: unknown series '{e['series']}' (valid: {', '.join(vocab.series)})"))
+        try:
+            CatalogEntry.model_validate(e)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"])
+                if err["type"] == "missing":
+                    continue  # already reported above in both languages
+                problems.append((f"{zh}：字段 {loc} 无效（{err['msg']}）", f"{en}: field {loc}: {err['msg']}"))
+    for i, nm in enumerate(raw.get("near_misses") or []):
+        try:
+            NearMiss.model_validate(nm)
+        except ValidationError as exc:
+            name = nm.get("name", f"#{i + 1}") if isinstance(nm, dict) else f"#{i + 1}"
+            problems.append((f"近似资格 {name} 无效：{exc.errors()[0]['msg']}",
+                             f"near miss {name} invalid: {exc.errors()[0]['msg']}"))
+        else:
+            for n in nm.get("near", []):
+                if n not in seen:
+                    problems.append((f"近似资格 {nm['name']} 引用了不存在的序号 {n}",
+                                     f"near miss {nm['name']} refers to unknown entry {n}"))
+    return problems
+
+
+def validate_file(path: Path) -> list[tuple[str, str]]:
+    """Problems of a batch file (empty list: valid). Never raises for bad content."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        return [(f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")]
+    except yaml.YAMLError as exc:
+        return [(f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}")]
+    return _check(raw, Path(path))
+
+
+def _load_uncached(path: Path) -> Catalog:
+    problems = validate_file(path)
+    if problems:
+        zh = "；".join(p[0] for p in problems)
+        en = "; ".join(p[1] for p in problems)
+        raise DataFileError(f"目录批次文件 {path} 无效：{zh}", f"catalogue batch file {path} is invalid: {en}")
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    try:
+        return Catalog.model_validate({**raw, "path": str(path)})
+    except ValidationError as exc:
+        raise DataFileError(f"目录批次文件 {path} 无效", f"catalogue batch file {path} is invalid: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: Path, mtime: float) -> Catalog:
+    return _load_uncached(path)
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """The catalogue batch at `path` (default: the bundled current batch), validated."""
+    p = Path(path or DEFAULT_CATALOG).resolve()
+    try:
+        mtime = p.stat().st_mtime
+    except OSError as exc:
+        raise DataFileError(f"找不到目录批次文件：{p}", f"catalogue batch file not found: {p}") from exc
+    return _load_cached(p, mtime)
