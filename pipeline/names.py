@@ -1,0 +1,66 @@
+"""Are two printed names the same person? A thin layer over extractors.normalize.names_match
+(D1: Chinese↔Chinese, Chinese↔pinyin with heteronyms, Latin in either order) that adds the
+tolerance the checks stage needs for OCR noise in Latin names (l/I, rn/m) and for a middle
+name dropped on one document — but stays strict on different people."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+from rapidfuzz import fuzz
+
+from extractors.normalize import has_cjk, latin_tokens, names_match
+
+_HONORIFICS = {"MR", "MRS", "MS", "MISS", "DR", "HERR", "FRAU", "PROF", "ING", "DIPL"}
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in latin_tokens(name) if t not in _HONORIFICS]
+
+
+def _fuzzy_latin(a: str, b: str, threshold: float) -> bool:
+    ta, tb = _tokens(a), _tokens(b)
+    if not ta or not tb or len(ta) > 5 or len(tb) > 5:
+        return False
+    joined_b = "".join(tb)
+    # order-insensitive: try each order of a's tokens against b as printed
+    best = max(fuzz.ratio("".join(p), joined_b) for p in itertools.permutations(ta))
+    if best >= threshold:
+        return True
+    # a middle name missing on one side: the shorter set (≥ 2 tokens) inside the longer one
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return len(short) >= 2 and len(short) < len(long_) and set(short) <= set(long_)
+
+
+def same_name(a: str | None, b: str | None, latin_threshold: float = 90) -> bool | None:
+    """True/False, or None when the two cannot be compared (one missing, or a Chinese name vs a
+    Latin name that is not pinyin — e.g. Cantonese romanisation on a HK permit)."""
+    if not a or not b:
+        return None
+    a = unicodedata.normalize("NFKC", a).strip()
+    b = unicodedata.normalize("NFKC", b).strip()
+    if names_match(a, b):
+        return True
+    ca, cb = has_cjk(a), has_cjk(b)
+    if ca != cb:
+        latin = b if ca else a
+        # a Latin name whose tokens are not pinyin syllables can't be checked against the hanzi
+        if not _looks_like_pinyin(latin):
+            return None
+        return False
+    if not ca:
+        return _fuzzy_latin(a, b, latin_threshold)
+    return False
+
+
+_PINYIN_SYLLABLE = re.compile(
+    r"^(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|in|un|vn|ia|ie|iu|ua|uo|ue|ve|ui|"
+    r"yu|a|o|e|i|u|v))+$")
+
+
+def _looks_like_pinyin(latin: str) -> bool:
+    toks = _tokens(latin)
+    return bool(toks) and all(_PINYIN_SYLLABLE.match(t.lower()) for t in toks)

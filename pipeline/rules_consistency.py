@@ -1,0 +1,380 @@
+"""Cross-document consistency: the same person, number, dates and employer everywhere.
+
+Values are compared after normalisation, and a value OCR was unsure of (confidence below the
+policy threshold) is left out of the comparison: a tool that cries wolf on OCR noise loses the
+reviewers' trust. Each rule returns at most one flag listing every disagreement it found.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from pipeline.flags import make_flag
+from pipeline.models import IDENTITY_DOC_TYPES, DocType, Document, Evidence, Flag, MatchStatus
+from pipeline.names import same_name
+from pipeline.privacy import mask_id
+from pipeline.rules_document import ID_NUMBER_DOCS, id_checksum_ok, normalize_id
+from pipeline.rules_policy import CaseView, CatalogFacts, QualificationOutcome
+
+# Identity documents in the order their values are trusted as the reference.
+IDENTITY_ORDER = (DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT)
+
+# Which field holds the person's name on each document type.
+NAME_FIELDS: dict[DocType, tuple[str, ...]] = {
+    DocType.RESIDENT_ID_CARD: ("name",),
+    DocType.PASSPORT: ("name", "name_latin"),
+    DocType.HK_MACAO_PERMIT: ("name", "name_latin"),
+    DocType.TAIWAN_PERMIT: ("name", "name_latin"),
+    DocType.DIPLOMA: ("name",),
+    DocType.DEGREE_CERTIFICATE: ("name",),
+    DocType.OVERSEAS_DEGREE_CERTIFICATION: ("name",),
+    DocType.QUALIFICATION_CERTIFICATE: ("holder_name",),
+    DocType.SOCIAL_INSURANCE_RECORD: ("name",),
+    DocType.LABOR_CONTRACT: ("name",),
+    DocType.WORK_PERMIT: ("name",),
+    DocType.APPLICATION_FORM: ("name",),
+}
+
+EMPLOYER_DOCS = (DocType.APPLICATION_FORM, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT,
+                 DocType.WORK_PERMIT)
+
+
+@dataclass
+class Sighting:
+    """One value as printed on one document."""
+
+    doc: Document
+    field: str
+    value: str
+
+
+def _label(view: CaseView, doc: Document) -> str:
+    lab = view.policy.label(doc.doc_type)
+    return f"{lab.zh}({lab.en})"
+
+
+def _evidence(view: CaseView, sightings: Iterable[Sighting]) -> list[Evidence]:
+    out: list[Evidence] = []
+    for s in sightings:
+        for e in view.evidence(s.doc, s.field):
+            if e not in out:
+                out.append(e)
+    return out
+
+
+def _identity_docs(view: CaseView) -> list[Document]:
+    return [d for t in IDENTITY_ORDER for d in view.docs(t)]
+
+
+# --------------------------------------------------------------------------- names
+
+
+def check_names(view: CaseView) -> list[Flag]:
+    ids = _identity_docs(view)
+    form = view.first(DocType.APPLICATION_FORM)
+    ref_docs = ids[:1] or ([form] if form is not None else [])
+    refs = [Sighting(d, f, v) for d in ref_docs for f in NAME_FIELDS.get(d.doc_type, ())
+            if (v := view.value(d, f))]
+    if not refs:
+        return []
+    threshold = view.policy.thresholds.latin_name_similarity
+    bad: list[tuple[Sighting, Sighting]] = []
+    for doc in view.documents:
+        if doc in ref_docs:
+            continue
+        for f in NAME_FIELDS.get(doc.doc_type, ()):
+            v = view.value(doc, f)
+            if not v:
+                continue
+            verdicts = [same_name(r.value, v, threshold) for r in refs]
+            if any(verdicts) or all(x is None for x in verdicts):
+                continue
+            against = next(r for r, x in zip(refs, verdicts, strict=True) if x is False)
+            bad.append((Sighting(doc, f, v), against))
+    if not bad:
+        return []
+    detail = "；".join(f"{_label(view, s.doc)}「{s.value}」≠ {_label(view, r.doc)}「{r.value}」" for s, r in bad)
+    ev = _evidence(view, [bad[0][1]] + [s for s, _ in bad])
+    return [make_flag("NAME_MISMATCH", ev, detail=detail)]
+
+
+# --------------------------------------------------------------------------- ID numbers
+
+
+def check_id_numbers(view: CaseView) -> list[Flag]:
+    """The form's number is one of the identity documents' numbers; every resident ID number
+    (ID card, social insurance, contract) is the same."""
+    bad: list[tuple[Sighting, Sighting]] = []
+    ids = _identity_docs(view)
+    id_numbers = [Sighting(d, "id_number", n) for d in ids if (n := normalize_id(view.value(d, "id_number")))]
+    form = view.first(DocType.APPLICATION_FORM)
+    form_no = normalize_id(view.value(form, "id_number"))
+    if form is not None and form_no and id_numbers and form_no not in {s.value for s in id_numbers}:
+        bad.append((Sighting(form, "id_number", form_no), id_numbers[0]))
+    card = view.first(DocType.RESIDENT_ID_CARD)
+    ref_no = normalize_id(view.value(card, "id_number")) if card is not None else None
+    ref = Sighting(card, "id_number", ref_no) if card is not None and ref_no else None
+    if ref is None and form is not None and form_no and id_checksum_ok(form_no) is not None:
+        ref = Sighting(form, "id_number", form_no)
+    if ref is not None:
+        for doc in view.docs(*ID_NUMBER_DOCS):
+            if doc is ref.doc or doc.doc_type == DocType.APPLICATION_FORM:
+                continue
+            n = normalize_id(view.value(doc, "id_number"))
+            if n and n != ref.value:
+                bad.append((Sighting(doc, "id_number", n), ref))
+    if not bad:
+        return []
+    detail = "；".join(f"{_label(view, s.doc)} {mask_id(s.value)} ≠ {_label(view, r.doc)} {mask_id(r.value)}"
+                      for s, r in bad)
+    return [make_flag("ID_NUMBER_MISMATCH", _evidence(view, [bad[0][1]] + [s for s, _ in bad]), detail=detail)]
+
+
+# --------------------------------------------------------------------------- birth date and sex
+
+
+def _embedded(number: str | None) -> tuple[str | None, str | None]:
+    """(birth date ISO, sex) encoded in an 18-character resident ID number."""
+    if not number or not re.fullmatch(r"\d{17}[\dX]", number):
+        return None, None
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14])).isoformat()
+    except ValueError:
+        birth = None
+    return birth, ("M" if int(number[16]) % 2 else "F")
+
+
+def _id_embedded_sightings(view: CaseView, what: str) -> list[Sighting]:
+    """Values embedded in the ID card's number (D1's id_birth_date/id_sex, or decoded here)."""
+    out: list[Sighting] = []
+    for doc in view.docs(DocType.RESIDENT_ID_CARD):
+        field = "id_birth_date" if what == "birth_date" else "id_sex"
+        v = view.value(doc, field)
+        if v is None:
+            birth, sex = _embedded(normalize_id(view.value(doc, "id_number")))
+            v = birth if what == "birth_date" else sex
+        if v:
+            out.append(Sighting(doc, "id_number", v))
+    return out
+
+
+def _compare_attr(view: CaseView, field: str, code: str, norm) -> list[Flag]:  # noqa: ANN001
+    printed = [Sighting(d, field, n) for d in view.documents
+               if d.doc_type != DocType.UNKNOWN and (v := view.value(d, field)) and (n := norm(v))]
+    embedded = _id_embedded_sightings(view, field)
+    # reference: the identity document's printed value, else the value in its ID number
+    ordered = sorted(printed, key=lambda s: (IDENTITY_ORDER.index(s.doc.doc_type)
+                                             if s.doc.doc_type in IDENTITY_ORDER else 99))
+    candidates = ordered + embedded
+    if not candidates:
+        return []
+    ref = candidates[0]
+    bad = [s for s in candidates[1:] if s.value != ref.value]
+    if not bad:
+        return []
+
+    def show(s: Sighting) -> str:
+        where = _label(view, s.doc) + ("号码" if s.field == "id_number" else "")
+        return f"{where} {s.value}"
+
+    detail = "；".join(f"{show(s)} ≠ {show(ref)}" for s in bad)
+    return [make_flag(code, _evidence(view, [ref, *bad]), detail=detail)]
+
+
+def _norm_date(v: str) -> str | None:
+    try:
+        return date.fromisoformat(v[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _norm_sex(v: str) -> str | None:
+    t = v.strip().upper()
+    if t in ("M", "男", "MALE"):
+        return "M"
+    if t in ("F", "女", "FEMALE"):
+        return "F"
+    return None
+
+
+def check_birth_and_sex(view: CaseView) -> list[Flag]:
+    return (_compare_attr(view, "birth_date", "BIRTH_DATE_MISMATCH", _norm_date)
+            + _compare_attr(view, "sex", "SEX_MISMATCH", _norm_sex))
+
+
+# --------------------------------------------------------------------------- employer
+
+
+def normalize_employer(text: str, view: CaseView) -> str:
+    t = unicodedata.normalize("NFKC", text)
+    for a, b in view.policy.employer_equivalents.items():
+        t = t.replace(unicodedata.normalize("NFKC", a), b)
+    for ch in view.policy.employer_drop:
+        t = t.replace(ch, "")
+    return t.lower()
+
+
+def _cjk(text: str) -> bool:
+    return bool(re.search(r"[\u3400-\u9fff]", text))
+
+
+def check_employer(view: CaseView) -> list[Flag]:
+    sightings = [Sighting(d, "employer", v) for t in EMPLOYER_DOCS for d in view.docs(t)
+                 if (v := view.value(d, "employer"))]
+    if len(sightings) < 2:
+        return []
+    ref = sightings[0]
+    ref_n = normalize_employer(ref.value, view)
+    bad = []
+    for s in sightings[1:]:
+        if _cjk(s.value) != _cjk(ref.value):
+            continue  # a Chinese name and an English name of the company: not comparable here
+        n = normalize_employer(s.value, view)
+        if n != ref_n and fuzz.ratio(n, ref_n) < view.policy.thresholds.employer_similarity:
+            bad.append(s)
+    if not bad:
+        return []
+    detail = "；".join(f"{_label(view, s.doc)}「{s.value}」≠ {_label(view, ref.doc)}「{ref.value}」" for s in bad)
+    return [make_flag("EMPLOYER_MISMATCH", _evidence(view, [ref, *bad]), detail=detail)]
+
+
+# --------------------------------------------------------------------------- catalogue number and issuer
+
+
+def check_catalog_number(view: CaseView, q: QualificationOutcome) -> list[Flag]:
+    form = view.first(DocType.APPLICATION_FORM)
+    raw = view.value(form, "catalog_number")
+    if q.status != MatchStatus.MATCHED or q.entry is None or not raw:
+        return []
+    m = re.search(r"\d+", raw)
+    if not m or int(m.group()) == q.entry.id:
+        return []
+    return [make_flag("CATALOG_NUMBER_MISMATCH", view.evidence(form, "catalog_number") + q.evidence,
+                      form=int(m.group()), matched=q.entry.id)]
+
+
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFKD", text)
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z\u3400-\u9fff]+", " ", t.lower()).strip()
+
+
+def issuer_names(entry: CatalogFacts, view: CaseView) -> list[str]:
+    """Every name under which the entry's certificate is really issued."""
+    names = [entry.issuer_en, entry.issuer_zh, *entry.issuers]
+    # "美国焊接协会 (American Welding Society)": both halves count on their own
+    names += [p for n in list(names) for p in re.split(r"[()（）]", n) if p.strip()]
+    catalogue_text = _fold(" ".join(names))
+    for fam in view.policy.issuer_families:
+        if any(_fold(w) and _fold(w) in catalogue_text for w in fam.when_catalog_issuer):
+            names += fam.accept
+    return [n for n in names if len(_fold(n)) >= 3]
+
+
+def issuer_matches(issuer: str, entry: CatalogFacts, view: CaseView) -> bool:
+    got = _fold(issuer)
+    if not got:
+        return True
+    threshold = view.policy.thresholds.issuer_similarity
+    for name in issuer_names(entry, view):
+        want = _fold(name)
+        if re.search(rf"(?<![0-9a-z]){re.escape(want)}(?![0-9a-z])", got) or (len(got) >= 4 and got in want):
+            return True
+        if fuzz.token_set_ratio(got, want) >= threshold:
+            return True
+        if len(want) >= 8 and fuzz.partial_ratio(want, got) >= threshold:
+            return True
+    return False
+
+
+def check_issuer(view: CaseView, q: QualificationOutcome) -> list[Flag]:
+    if q.status != MatchStatus.MATCHED or q.entry is None:
+        return []
+    flags = []
+    for doc in view.docs(DocType.QUALIFICATION_CERTIFICATE):
+        issuer = view.value(doc, "issuer")
+        if issuer and not issuer_matches(issuer, q.entry, view):
+            flags.append(make_flag("QUALIFICATION_ISSUER_MISMATCH", view.evidence(doc, "issuer"), issuer=issuer))
+    return flags[:1]
+
+
+# --------------------------------------------------------------------------- dates
+
+# (doc types, earlier field, later field): the later must not come before the earlier.
+_ORDERED_DATES: list[tuple[tuple[DocType, ...], str, str]] = [
+    ((DocType.QUALIFICATION_CERTIFICATE,), "issue_date", "expiry_date"),
+    (tuple(IDENTITY_DOC_TYPES), "valid_from", "valid_until"),
+    ((DocType.LABOR_CONTRACT,), "term_start", "term_end"),
+    ((DocType.SOCIAL_INSURANCE_RECORD,), "period_start", "period_end"),
+]
+# Dates that cannot lie after the application date.
+_PAST_DATES = ("birth_date", "issue_date", "graduation_date", "period_start", "valid_from", "term_start",
+               "acquired_date")
+# (doc types, field, minimum age at that date: key of policy thresholds)
+_AGE_DATES: list[tuple[tuple[DocType, ...], str, str]] = [
+    ((DocType.QUALIFICATION_CERTIFICATE,), "issue_date", "min_age_qualification"),
+    ((DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE, DocType.OVERSEAS_DEGREE_CERTIFICATION), "graduation_date",
+     "min_age_graduation"),
+    ((DocType.LABOR_CONTRACT,), "term_start", "min_age_employment"),
+    ((DocType.SOCIAL_INSURANCE_RECORD,), "period_start", "min_age_employment"),
+]
+
+
+def _birth_date(view: CaseView) -> date | None:
+    for doc in _identity_docs(view):
+        d = view.date_value(doc, "birth_date")
+        if d:
+            return d
+    for s in _id_embedded_sightings(view, "birth_date"):
+        return date.fromisoformat(s.value)
+    return None
+
+
+def _years_between(a: date, b: date) -> int:
+    return b.year - a.year - ((b.month, b.day) < (a.month, a.day))
+
+
+def check_dates(view: CaseView) -> list[Flag]:
+    th = view.policy.thresholds
+    problems: list[tuple[str, list[Evidence]]] = []
+    today = view.application_date
+    for doc in view.documents:
+        lab = _label(view, doc)
+        for name in _PAST_DATES:
+            d = view.date_value(doc, name)
+            if d and d > today:
+                problems.append((f"{lab} {name} {d} 晚于申请日期 / after the application date {today}",
+                                 view.evidence(doc, name)))
+    for types, early, late in _ORDERED_DATES:
+        for doc in view.docs(*types):
+            a, b = view.date_value(doc, early), view.date_value(doc, late)
+            if a and b and b < a:
+                problems.append((f"{_label(view, doc)} {late} {b} 早于 / before {early} {a}",
+                                 view.evidence(doc, early, late)))
+    birth = _birth_date(view)
+    if birth:
+        if _years_between(birth, today) > th.max_age or birth > today:
+            problems.append((f"出生日期 / birth date {birth}", []))
+        for types, name, key in _AGE_DATES:
+            min_age = getattr(th, key)
+            for doc in view.docs(*types):
+                d = view.date_value(doc, name)
+                if d and _years_between(birth, d) < min_age:
+                    problems.append((f"{_label(view, doc)} {name} {d} 时申请人不满{min_age}岁 / "
+                                     f"applicant younger than {min_age} (born {birth})", view.evidence(doc, name)))
+    if not problems:
+        return []
+    detail = "；".join(p for p, _ in problems)
+    ev = [e for _, evs in problems for e in evs]
+    return [make_flag("DATE_IMPLAUSIBLE", ev, detail=detail)]
+
+
+def check_consistency(view: CaseView, q: QualificationOutcome) -> list[Flag]:
+    return (check_names(view) + check_id_numbers(view) + check_birth_and_sex(view) + check_employer(view)
+            + check_catalog_number(view, q) + check_issuer(view, q) + check_dates(view))

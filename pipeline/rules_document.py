@@ -1,0 +1,130 @@
+"""Forgery indicators inside one document, read from its extracted fields.
+
+The extractors (D1) verify what they read — the GB 11643 check character and region code of
+an 18-character ID number, the ICAO 9303 check digits, MRZ vs printed zone — and store the
+verdicts as fields (id_checksum_valid, id_region_known, mrz_valid, mrz_visual_mismatch).
+This module turns those verdicts into flags. When a verdict field is missing it recomputes
+the check character itself (pure arithmetic) but never guesses a region table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.flags import make_flag
+from pipeline.models import DocType, Document, Evidence, Flag
+from pipeline.privacy import mask_id
+from pipeline.rules_policy import CaseView
+
+_ID18 = re.compile(r"^\d{17}[\dX]$")
+_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_CHECK = "10X98765432"
+
+# Documents that may hold a resident ID number, and the field it is in.
+ID_NUMBER_DOCS: tuple[DocType, ...] = (DocType.RESIDENT_ID_CARD, DocType.SOCIAL_INSURANCE_RECORD,
+                                       DocType.LABOR_CONTRACT, DocType.APPLICATION_FORM)
+
+
+def normalize_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = re.sub(r"[\s\-]", "", str(value)).upper()
+    return text or None
+
+
+def id_checksum_ok(number: str) -> bool | None:
+    """GB 11643 MOD 11-2; None when the text is not an 18-character ID number."""
+    if not _ID18.match(number):
+        return None
+    total = sum(int(c) * w for c, w in zip(number[:17], _WEIGHTS, strict=True))
+    return _CHECK[total % 11] == number[17]
+
+
+def _region_known(number: str) -> bool | None:
+    """Ask D1's region table if it is there; without it, say nothing."""
+    try:
+        from extractors import idnumber  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    for name in ("region_known", "is_known_region"):
+        fn = getattr(idnumber, name, None)
+        if callable(fn):
+            try:
+                return bool(fn(number[:6]))
+            except Exception:  # noqa: BLE001 - a helper's failure must not stop the case
+                return None
+    return None
+
+
+def resident_id_numbers(view: CaseView) -> list[tuple[Document, str]]:
+    """(document, normalised 18-char number) for every confidently read resident ID number."""
+    out: list[tuple[Document, str]] = []
+    for doc in view.docs(*ID_NUMBER_DOCS):
+        n = normalize_id(view.value(doc, "id_number"))
+        if n and _ID18.match(n):
+            out.append((doc, n))
+    return out
+
+
+def check_id_numbers(view: CaseView) -> list[Flag]:
+    """ID_NUMBER_CHECKSUM_INVALID / ID_NUMBER_REGION_UNKNOWN, once per distinct number."""
+    bad_sum: dict[str, list[Evidence]] = {}
+    bad_region: dict[str, list[Evidence]] = {}
+    for doc, number in resident_id_numbers(view):
+        ev = view.evidence(doc, "id_number")
+        verdict = view.bool_value(doc, "id_checksum_valid")
+        if verdict is None:
+            verdict = id_checksum_ok(number)
+        if verdict is False:
+            bad_sum.setdefault(number, []).extend(ev)
+        region = view.bool_value(doc, "id_region_known")
+        if region is None:
+            region = _region_known(number)
+        if region is False:
+            bad_region.setdefault(number, []).extend(ev)
+    flags = [make_flag("ID_NUMBER_CHECKSUM_INVALID", ev, number=mask_id(n)) for n, ev in bad_sum.items()]
+    flags += [make_flag("ID_NUMBER_REGION_UNKNOWN", ev, number=mask_id(n), region=n[:6])
+              for n, ev in bad_region.items()]
+    return flags
+
+
+# Passport visual-zone fields and their MRZ counterparts (when D1 gives no verdict field).
+_MRZ_PAIRS = {"id_number": "mrz_number", "birth_date": "mrz_birth_date", "valid_until": "mrz_expiry_date",
+              "sex": "mrz_sex"}
+
+
+def _plain(v: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", v.upper())
+
+
+def check_mrz(view: CaseView) -> list[Flag]:
+    flags: list[Flag] = []
+    for doc in view.docs(DocType.PASSPORT):
+        if view.bool_value(doc, "mrz_valid") is False:
+            f = view.field(doc, "mrz_valid")
+            detail = (f.raw if f is not None and f.raw else None) or view.value(doc, "mrz_check_detail",
+                                                                               gated=False) or "MRZ"
+            flags.append(make_flag("MRZ_CHECK_DIGIT_INVALID", view.evidence(doc, "mrz_valid", "mrz"),
+                                   detail=detail))
+        mismatch = view.field(doc, "mrz_visual_mismatch")
+        if mismatch is not None:
+            v = mismatch.value
+            if v not in (None, False, "", [], "false", "False"):
+                detail = v if isinstance(v, str) else (mismatch.raw or "MRZ ≠ VIZ")
+                flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, "mrz_visual_mismatch"),
+                                       detail=detail))
+            continue
+        diffs = []
+        for visual, mrz in _MRZ_PAIRS.items():
+            a, b = view.value(doc, visual), view.value(doc, mrz)
+            if a and b and _plain(a) != _plain(b):
+                diffs.append(f"{visual}: {a if visual != 'id_number' else mask_id(a)} ≠ "
+                             f"{b if visual != 'id_number' else mask_id(b)}")
+        if diffs:
+            flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, *_MRZ_PAIRS), detail="; ".join(diffs)))
+    return flags
+
+
+def check_documents(view: CaseView) -> list[Flag]:
+    return check_id_numbers(view) + check_mrz(view)

@@ -1,0 +1,498 @@
+"""The policy's rules (Arts. 1, 2, 5, 6 of 泰职办〔2022〕30号): materials, eligibility, validity.
+
+Also home of what every rule module shares: the policy data (pipeline/data/policy.yaml,
+validated on load), `CatalogFacts` (the few catalogue facts the rules need, so rules can be
+tested without the matcher) and `CaseView` (documents by type, values gated on confidence —
+a comparison on a value OCR is unsure of is skipped rather than raised as a finding).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from pipeline.errors import DataFileError
+from pipeline.flags import make_flag
+from pipeline.models import (
+    IDENTITY_DOC_TYPES,
+    DocType,
+    Document,
+    Eligibility,
+    Evidence,
+    ExtractedField,
+    Flag,
+    MatchStatus,
+    Materials,
+    MaterialStatus,
+    Recommendation,
+    Severity,
+)
+
+_POLICY_FILE = "data/policy.yaml"
+
+# --------------------------------------------------------------------------- policy data
+
+
+class TitleSpec(BaseModel):
+    name: str
+    rank: int
+    senior: bool = False
+    aliases: list[str] = Field(default_factory=list)
+
+
+class SeriesSpec(BaseModel):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+
+
+class TaizhouSpec(BaseModel):
+    places: list[str]
+    not_places: list[str] = Field(default_factory=list)
+    division_codes: dict[str, str]
+
+    @field_validator("division_codes")
+    @classmethod
+    def _six_digits(cls, v: dict[str, str]) -> dict[str, str]:
+        for code in v:
+            if not re.fullmatch(r"\d{6}", code):
+                raise ValueError(f"division code {code!r} must be 6 digits")
+        return v
+
+
+class NationalitySpec(BaseModel):
+    chinese: list[str]
+    hk_macao_taiwan: list[str]
+
+
+class Thresholds(BaseModel):
+    min_field_confidence: float = Field(ge=0, le=1)
+    low_ocr_confidence: float = Field(ge=0, le=1)
+    employer_similarity: float = Field(ge=0, le=100)
+    latin_name_similarity: float = Field(ge=0, le=100)
+    issuer_similarity: float = Field(ge=0, le=100)
+    min_age_qualification: int
+    min_age_graduation: int
+    min_age_employment: int
+    max_age: int
+
+
+class IssuerFamily(BaseModel):
+    when_catalog_issuer: list[str]
+    accept: list[str]
+
+
+class RecommendationRule(BaseModel):
+    recommendation: Recommendation
+    codes: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    min_severity: Severity = Severity.INFO
+
+
+class Label(BaseModel):
+    zh: str
+    en: str
+
+
+class PolicyData(BaseModel):
+    titles: list[TitleSpec]
+    senior_markers: list[str]
+    series: list[SeriesSpec]
+    taizhou: TaizhouSpec
+    nationality: NationalitySpec
+    materials: dict[str, list[DocType]]
+    thresholds: Thresholds
+    employer_equivalents: dict[str, str] = Field(default_factory=dict)
+    employer_drop: list[str] = Field(default_factory=list)
+    issuer_families: list[IssuerFamily] = Field(default_factory=list)
+    recommendation: list[RecommendationRule]
+    default_recommendation: Recommendation
+    doc_labels: dict[DocType, Label]
+
+    def label(self, doc_type: DocType | str) -> Label:
+        return self.doc_labels.get(DocType(doc_type), Label(zh=str(doc_type), en=str(doc_type)))
+
+    @field_validator("materials")
+    @classmethod
+    def _material_keys(cls, v: dict[str, list[DocType]]) -> dict[str, list[DocType]]:
+        missing = set(Materials.model_fields) - set(v)
+        if missing:
+            raise ValueError(f"materials lacks {sorted(missing)}")
+        return v
+
+
+def parse_policy(raw: Any, source: str = _POLICY_FILE) -> PolicyData:
+    """Validate policy data; errors name the file and the offending entry."""
+    try:
+        return PolicyData.model_validate(raw)
+    except ValidationError as exc:
+        where = "; ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
+        raise DataFileError(f"政策数据文件 {source} 有误：{where}",
+                            f"policy data file {source} is invalid: {where}") from exc
+
+
+@cache
+def load_policy() -> PolicyData:
+    text = resources.files("pipeline").joinpath(_POLICY_FILE).read_text(encoding="utf-8")
+    return parse_policy(yaml.safe_load(text), _POLICY_FILE)
+
+
+# --------------------------------------------------------------------------- catalogue facts
+
+
+class CatalogFacts(BaseModel):
+    """What the rules need of the matched catalogue entry (catalog.CatalogEntry, duck-typed)."""
+
+    id: int
+    name_en: str = ""
+    name_zh: str = ""
+    title: str = ""
+    series: str = ""
+    issuer_en: str = ""
+    issuer_zh: str = ""
+    issuers: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_entry(cls, entry: Any) -> CatalogFacts:
+        issuers = getattr(entry, "issuers", None) or []
+        names = [i if isinstance(i, str) else str(getattr(i, "name", i)) for i in issuers]
+        return cls(id=int(entry.id), name_en=getattr(entry, "name_en", "") or "",
+                   name_zh=getattr(entry, "name_zh", "") or "", title=str(getattr(entry, "title", "") or ""),
+                   series=str(getattr(entry, "series", "") or ""), issuer_en=getattr(entry, "issuer_en", "") or "",
+                   issuer_zh=getattr(entry, "issuer_zh", "") or "", issuers=names)
+
+
+# --------------------------------------------------------------------------- case view
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass
+class CaseView:
+    """The applicant's documents as the rules read them."""
+
+    documents: list[Document]
+    application_date: date
+    policy: PolicyData
+
+    def docs(self, *types: DocType) -> list[Document]:
+        return [d for d in self.documents if d.doc_type in types]
+
+    def first(self, *types: DocType) -> Document | None:
+        found = self.docs(*types)
+        return found[0] if found else None
+
+    @staticmethod
+    def field(doc: Document | None, name: str) -> ExtractedField | None:
+        return doc.fields.get(name) if doc is not None else None
+
+    def value(self, doc: Document | None, name: str, gated: bool = True) -> str | None:
+        """The field's value as text; None when absent, or (gated) when OCR was unsure of it."""
+        f = self.field(doc, name)
+        if f is None:
+            return None
+        if gated and f.confidence < self.policy.thresholds.min_field_confidence:
+            return None
+        return _as_text(f.value)
+
+    def bool_value(self, doc: Document | None, name: str) -> bool | None:
+        f = self.field(doc, name)
+        if f is None or f.value is None:
+            return None
+        if isinstance(f.value, bool):
+            return f.value
+        text = str(f.value).strip().lower()
+        return {"true": True, "false": False, "1": True, "0": False}.get(text)
+
+    def date_value(self, doc: Document | None, name: str, gated: bool = True) -> date | None:
+        text = self.value(doc, name, gated)
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+
+    def evidence(self, doc: Document | None, *names: str) -> list[Evidence]:
+        out: list[Evidence] = []
+        for n in names:
+            f = self.field(doc, n)
+            if f is not None:
+                out.extend(f.evidence)
+        if not out and doc is not None:
+            out = [Evidence(file=df.path, page=(df.pages[0] if df.pages else 1)) for df in doc.files[:1]]
+        return out
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def canonical_title(text: str | None, policy: PolicyData) -> TitleSpec | None:
+    if not text:
+        return None
+    t = re.sub(r"\s+", "", text)
+    # longest spelling first: 高级工程师 must not be read as 工程师
+    spellings = sorted(((s, spec) for spec in policy.titles for s in [spec.name, *spec.aliases]),
+                       key=lambda p: -len(p[0]))
+    for s, spec in spellings:
+        if re.sub(r"\s+", "", s).lower() in t.lower():
+            return spec
+    return None
+
+
+def is_senior_title(text: str | None, policy: PolicyData) -> bool:
+    if not text:
+        return False
+    spec = canonical_title(text, policy)
+    if spec is not None and spec.senior:
+        return True
+    return any(m.lower() in text.lower() for m in policy.senior_markers)
+
+
+def canonical_series(text: str | None, policy: PolicyData) -> str | None:
+    if not text:
+        return None
+    t = re.sub(r"\s+", "", text)
+    spellings = sorted(((s, spec.name) for spec in policy.series for s in [spec.name, *spec.aliases]),
+                       key=lambda p: -len(p[0]))
+    for s, name in spellings:
+        if s in t:
+            return name
+    return None
+
+
+def is_taizhou(text: str | None, policy: PolicyData) -> bool | None:
+    """True: names Taizhou; False: names somewhere (a place we can read) that is not Taizhou;
+    None: nothing to say."""
+    if not text:
+        return None
+    compact = re.sub(r"\s+", "", text)
+    if any(n in compact for n in policy.taizhou.not_places):
+        return False
+    if any(p.replace(" ", "") in compact for p in policy.taizhou.places):
+        return True
+    if any(code in compact for code in policy.taizhou.division_codes):
+        return True
+    return False
+
+
+def is_chinese_nationality(text: str | None, policy: PolicyData) -> bool | None:
+    if not text:
+        return None
+    t = text.strip().upper()
+    if any(t == c.upper() for c in policy.nationality.hk_macao_taiwan):
+        return True  # not a foreigner for Art. 5(4)
+    return any(t == c.upper() or c.upper() in t for c in policy.nationality.chinese)
+
+
+# --------------------------------------------------------------------------- materials (Art. 5)
+
+_GAP_FLAG = {
+    "identity": "MISSING_IDENTITY_DOCUMENT",
+    "education": "MISSING_EDUCATION_CERTIFICATE",
+    "overseas_degree_certification": "MISSING_OVERSEAS_DEGREE_CERTIFICATION",
+    "qualification_certificate": "MISSING_QUALIFICATION_CERTIFICATE",
+    "employment_proof": "MISSING_EMPLOYMENT_PROOF",
+    "work_permit": "MISSING_WORK_PERMIT",
+    "application_form": "MISSING_APPLICATION_FORM",
+}
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def degree_is_foreign(view: CaseView) -> bool:
+    """A foreign degree: an education document naming another country, or printed in a
+    foreign language (no Chinese at all in its institution/name/level)."""
+    for doc in view.docs(DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE):
+        country = view.value(doc, "country", gated=False)
+        if country:
+            chinese = is_chinese_nationality(country, view.policy)
+            if chinese is False:
+                return True
+            if chinese:
+                continue
+        texts = [view.value(doc, n, gated=False) for n in ("institution", "level", "major")]
+        texts = [t for t in texts if t]
+        if texts and not any(_CJK.search(t) for t in texts):
+            return True
+    return False
+
+
+def applicant_is_foreigner(view: CaseView) -> bool:
+    """Foreign national: a passport whose nationality is not Chinese, and no Chinese ID card or
+    HK/Macao/Taiwan permit (their holders need no work permit)."""
+    if view.docs(DocType.RESIDENT_ID_CARD, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT):
+        return False
+    for doc in view.docs(DocType.PASSPORT):
+        if is_chinese_nationality(view.value(doc, "nationality", gated=False), view.policy) is False:
+            return True
+    return False
+
+
+def check_materials(view: CaseView) -> tuple[Materials, list[Flag]]:
+    present = {k: bool(view.docs(*types)) for k, types in view.policy.materials.items()}
+    status: dict[str, MaterialStatus] = {}
+    for key in Materials.model_fields:
+        required = True
+        if key == "overseas_degree_certification":
+            required = degree_is_foreign(view)
+        elif key == "work_permit":
+            required = applicant_is_foreigner(view)
+        if present.get(key):
+            status[key] = MaterialStatus.PRESENT
+        elif required:
+            status[key] = MaterialStatus.MISSING
+        else:
+            status[key] = MaterialStatus.NOT_REQUIRED
+    flags = [make_flag(_GAP_FLAG[k]) for k, s in status.items() if s == MaterialStatus.MISSING]
+    form = view.first(DocType.APPLICATION_FORM)
+    if form is not None and view.bool_value(form, "unit_seal_present") is False:
+        flags.append(make_flag("MISSING_UNIT_SEAL", view.evidence(form, "unit_seal_present")))
+    return Materials(**status), flags
+
+
+# --------------------------------------------------------------------------- eligibility (Arts. 1, 2, 6)
+
+
+@dataclass
+class QualificationOutcome:
+    """The certificate's catalogue look-up, as the rules see it."""
+
+    status: MatchStatus | None  # None: no certificate handed in
+    entry: CatalogFacts | None
+    title: str | None
+    evidence: list[Evidence]
+
+
+def check_catalog(view: CaseView, q: QualificationOutcome) -> tuple[bool | None, list[Flag]]:
+    if q.status is None:
+        return None, []
+    if q.status == MatchStatus.MATCHED and q.entry is not None:
+        return True, []
+    if q.status == MatchStatus.REVIEW or not q.title:
+        cid = q.entry.id if q.entry is not None else "?"
+        return None, [make_flag("QUALIFICATION_NEEDS_REVIEW", q.evidence, title=q.title or "?", catalog_id=cid)]
+    return False, [make_flag("QUALIFICATION_NOT_IN_CATALOG", q.evidence, title=q.title)]
+
+
+def check_requested_title(view: CaseView, q: QualificationOutcome
+                          ) -> tuple[bool | None, bool | None, list[Flag]]:
+    """Senior titles are refused (Art. 6(1)); otherwise no higher title and no other series
+    than the catalogue entry grants (Appendix 1)."""
+    form = view.first(DocType.APPLICATION_FORM)
+    requested = view.value(form, "requested_title")
+    req_series_text = view.value(form, "requested_series")
+    flags: list[Flag] = []
+    title_ok: bool | None = None
+    series_ok: bool | None = None
+    if requested and is_senior_title(requested, view.policy):
+        flags.append(make_flag("SENIOR_TITLE_NOT_SUPPORTED", view.evidence(form, "requested_title"),
+                               requested=requested))
+        title_ok = False
+    entry = q.entry if q.status == MatchStatus.MATCHED else None
+    if entry is not None and requested and title_ok is None:
+        want = canonical_title(requested, view.policy)
+        allowed = canonical_title(entry.title, view.policy)
+        if want is not None and allowed is not None:
+            title_ok = want.rank <= allowed.rank
+            if not title_ok:
+                flags.append(make_flag("REQUESTED_TITLE_EXCEEDS_CATALOG", view.evidence(form, "requested_title"),
+                                       requested=want.name, allowed=allowed.name))
+    if entry is not None and req_series_text:
+        want_s = canonical_series(req_series_text, view.policy)
+        allowed_s = canonical_series(entry.series, view.policy) or entry.series
+        if want_s is not None and allowed_s:
+            series_ok = want_s == allowed_s
+            if not series_ok:
+                flags.append(make_flag("REQUESTED_SERIES_MISMATCH", view.evidence(form, "requested_series"),
+                                       requested=want_s, allowed=allowed_s))
+    return title_ok, series_ok, flags
+
+
+# Where work in Taizhou shows: (doc types, field) — household registration never counts.
+_WORK_PLACE_FIELDS: list[tuple[tuple[DocType, ...], str]] = [
+    ((DocType.SOCIAL_INSURANCE_RECORD,), "insured_place"),
+    ((DocType.LABOR_CONTRACT,), "work_location"),
+    ((DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT, DocType.WORK_PERMIT,
+      DocType.APPLICATION_FORM), "employer"),
+]
+
+
+def check_taizhou(view: CaseView) -> tuple[bool | None, list[Flag]]:
+    """Art. 2: work in Taizhou, shown by the insured place, employer or work location. Any
+    Taizhou evidence suffices; the flag fires only when the evidence names somewhere else, or
+    employment proof exists with no Taizhou evidence at all."""
+    seen_taizhou = False
+    elsewhere: list[tuple[str, list[Evidence]]] = []
+    for types, name in _WORK_PLACE_FIELDS:
+        for doc in view.docs(*types):
+            text = view.value(doc, name, gated=False)
+            verdict = is_taizhou(text, view.policy)
+            if verdict:
+                seen_taizhou = True
+            elif verdict is False and name != "employer" and text:
+                # a company name without a city says nothing; a place that is not Taizhou does
+                elsewhere.append((text, view.evidence(doc, name)))
+    if seen_taizhou:
+        return True, []
+    proof = view.docs(DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT)
+    if not elsewhere and not proof:
+        return None, []
+    where = "、".join(t for t, _ in elsewhere) or "未见泰州 / no Taizhou place"
+    ev = [e for _, evs in elsewhere for e in evs] or view.evidence(proof[0])
+    return False, [make_flag("NOT_EMPLOYED_IN_TAIZHOU", ev, where=where)]
+
+
+# --------------------------------------------------------------------------- validity
+
+
+def _expired(view: CaseView, doc: Document, name: str) -> date | None:
+    d = view.date_value(doc, name)
+    return d if d is not None and d < view.application_date else None
+
+
+def check_validity(view: CaseView) -> list[Flag]:
+    """Certificate, identity document and work permit valid on the application date. An
+    applicant with several identity documents is fine when one of them is still valid."""
+    flags: list[Flag] = []
+    for doc in view.docs(DocType.QUALIFICATION_CERTIFICATE):
+        d = _expired(view, doc, "expiry_date")
+        if d:
+            flags.append(make_flag("QUALIFICATION_EXPIRED", view.evidence(doc, "expiry_date"), date=d.isoformat()))
+    for types, code in (((*IDENTITY_DOC_TYPES,), "IDENTITY_DOCUMENT_EXPIRED"),
+                        ((DocType.WORK_PERMIT,), "WORK_PERMIT_EXPIRED")):
+        docs = view.docs(*types)
+        expired = [(doc, _expired(view, doc, "valid_until")) for doc in docs]
+        if docs and all(d for _, d in expired):
+            doc, d = expired[0]
+            assert d is not None
+            flags.append(make_flag(code, view.evidence(doc, "valid_until"), date=d.isoformat()))
+    return flags
+
+
+def eligibility_from(view: CaseView, in_catalog: bool | None, works: bool | None, title_ok: bool | None,
+                     series_ok: bool | None, flags: list[Flag]) -> Eligibility:
+    ineligible = next(r for r in view.policy.recommendation if r.recommendation == Recommendation.INELIGIBLE)
+    blocking = [f for f in flags if f.code in ineligible.codes]
+    eligible: bool | None
+    if blocking:
+        eligible = False
+    elif in_catalog and works is not False and title_ok is not False and series_ok is not False:
+        eligible = True
+    else:
+        eligible = None
+    reasons = [f"{f.message_zh} / {f.message_en}" for f in flags if f.category == "policy"]
+    return Eligibility(eligible=eligible, in_catalog=in_catalog, works_in_taizhou=works,
+                       requested_title_ok=title_ok, requested_series_ok=series_ok,
+                       application_date=view.application_date.isoformat(), reasons=reasons)
