@@ -1,0 +1,149 @@
+"""OCR for one page: orientation, deskew, engine choice, cache. Other stages call only this.
+
+    router = get_router("auto", cache_dir)
+    result = router.read(page)   # also sets page.corrected and page.info.ocr
+
+`auto` routes by what was measured (see pipeline/data/ocr.yaml, `routing`): pages whose script
+tesseract OSD calls Han go to RapidOCR; other pages are read by tesseract first and handed to
+RapidOCR only when tesseract is unsure or finds Chinese. Text-layer PDF pages need no OCR.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+from pipeline.models import OcrEngineName, OcrResult, Page
+from pipeline.ocr.base import OcrBackend
+from pipeline.ocr.cache import OcrCache
+from pipeline.ocr.preprocess import apply_known, prepare
+from pipeline.ocr.settings import file_error, ocr_settings
+from pipeline.ocr.text import cjk_fraction
+
+log = logging.getLogger(__name__)
+
+__all__ = ["OcrBackend", "OcrRouter", "get_router", "engine_versions"]
+
+_BACKENDS: dict[str, OcrBackend] = {}
+_ROUTERS: dict[tuple[str, str, bool], OcrRouter] = {}
+
+
+def _backend(name: str) -> OcrBackend:
+    """Engines are created once per process (RapidOCR's models load once per worker)."""
+    if name not in _BACKENDS:
+        if name == OcrEngineName.TESSERACT:
+            from pipeline.ocr.tesseract import TesseractBackend
+
+            _BACKENDS[name] = TesseractBackend()
+        elif name == OcrEngineName.RAPIDOCR:
+            from pipeline.ocr.rapid import RapidBackend
+
+            _BACKENDS[name] = RapidBackend()
+        else:
+            raise ConfigError(f"未知 OCR 引擎：{name}", f"unknown OCR engine {name!r}; valid: tesseract, rapidocr")
+    return _BACKENDS[name]
+
+
+class OcrRouter:
+    """Reads pages with one engine mode. `backends` may override engines (tests count calls)."""
+
+    def __init__(self, mode: OcrEngineName | str = OcrEngineName.AUTO, cache: OcrCache | None = None,
+                 backends: dict[str, OcrBackend] | None = None, preprocess: bool = True) -> None:
+        try:
+            self.mode = OcrEngineName(mode)
+        except ValueError as exc:
+            raise ConfigError(f"未知 OCR 方式：{mode}",
+                              f"unknown --ocr {mode!r}; valid: auto, tesseract, rapidocr") from exc
+        if self.mode == OcrEngineName.TEXT_LAYER:
+            raise ConfigError("text_layer 不是 OCR 引擎", "text_layer is not an OCR engine")
+        self.cache = cache
+        self.preprocess = preprocess
+        self._backends = dict(backends or {})
+        self.routed: dict[str, int] = {}  # engine → pages read, for reports
+
+    def backend(self, name: str) -> OcrBackend:
+        if name not in self._backends:
+            self._backends[name] = _backend(name)
+        return self._backends[name]
+
+    @property
+    def cache_version(self) -> str:
+        cfg = ocr_settings()
+        norm = "n" if cfg.preprocess.normalise_background else ""
+        return f"{cfg.settings_version}{'-pp' + norm if self.preprocess else '-raw'}"
+
+    def read(self, page: Page) -> OcrResult:
+        """OCR one page (or take its text layer); sets page.corrected and page.info.ocr."""
+        layer = page.extras.get("text_layer")
+        if isinstance(layer, OcrResult):
+            page.corrected = page.image
+            page.info.ocr = layer
+            return layer
+        if page.image is None:
+            raise file_error(page.info.file, "PAGE_UNREADABLE", "no image", page.info.page)
+        key = page.info.image_sha256
+        normalise = self.preprocess and ocr_settings().preprocess.normalise_background
+        if self.cache is not None and key:
+            hit = self.cache.get(key, self.mode.value, self.cache_version)
+            if hit is not None:
+                page.corrected = apply_known(page.image, hit.rotation, hit.skew, normalise)
+                page.info.ocr = hit
+                return hit
+        t0 = time.perf_counter()
+        if self.preprocess:
+            prep = prepare(page.image)
+            image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
+        else:
+            image, rotate, skew, script = page.image, 0, 0.0, ""
+        result = self._recognise(image, script)
+        result.rotation, result.skew = rotate, skew
+        result.seconds = round(time.perf_counter() - t0, 3)
+        page.corrected = image
+        page.info.ocr = result
+        self.routed[result.engine] = self.routed.get(result.engine, 0) + 1
+        if self.cache is not None and key:
+            self.cache.put(key, self.mode.value, self.cache_version, result)
+        return result
+
+    def _recognise(self, image, script: str) -> OcrResult:
+        if self.mode != OcrEngineName.AUTO:
+            return self.backend(self.mode.value).recognize(image)
+        rules = ocr_settings().routing
+        if script in rules.han_scripts:
+            return self.backend(OcrEngineName.RAPIDOCR).recognize(image)
+        first = self.backend(OcrEngineName.TESSERACT).recognize(image)
+        if tesseract_is_enough(first):
+            return first
+        log.debug("auto: tesseract unsure (mean %.2f) → RapidOCR", first.mean_conf)
+        return self.backend(OcrEngineName.RAPIDOCR).recognize(image)
+
+
+def tesseract_is_enough(result: OcrResult) -> bool:
+    """A Latin page tesseract read confidently; anything else goes to RapidOCR."""
+    rules = ocr_settings().routing
+    words = [w for ln in result.lines for w in ln.words]
+    n_chars = sum(len(w.text) for w in words)
+    if n_chars < rules.min_chars_for_tesseract:
+        return False
+    if cjk_fraction(result.text) > rules.max_cjk_fraction_for_tesseract:
+        return False
+    low = sum(1 for w in words if w.conf < rules.tesseract_low_word_conf) / max(1, len(words))
+    return result.mean_conf >= rules.tesseract_accept_mean_conf and low <= rules.tesseract_max_low_fraction
+
+
+def get_router(engine: OcrEngineName | str, cache_dir: Path | None, preprocess: bool = True) -> OcrRouter:
+    """One router per (engine, cache folder) per process; engines inside are loaded once."""
+    key = (str(engine), str(cache_dir) if cache_dir else "", preprocess)
+    if key not in _ROUTERS:
+        cache = OcrCache(cache_dir) if cache_dir is not None else None
+        _ROUTERS[key] = OcrRouter(engine, cache=cache, preprocess=preprocess)
+    return _ROUTERS[key]
+
+
+def engine_versions() -> dict[str, str | None]:
+    from pipeline.ocr.rapid import rapidocr_version
+    from pipeline.ocr.tesseract import tesseract_version
+
+    return {"tesseract": tesseract_version(), "rapidocr": rapidocr_version()}

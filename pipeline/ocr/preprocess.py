@@ -1,0 +1,139 @@
+"""Page pre-processing before OCR: orientation (0/90/180/270), deskew, optional normalisation.
+
+Orientation comes from tesseract OSD on a downscaled copy. OSD cannot judge small pages with
+little text (card-sized ID scans) or gives low confidence; then each of the four rotations is
+read by tesseract on a small copy and the one with the most confident text wins.
+Skew is the angle whose horizontal projection profile is sharpest (text lines become spikes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from pipeline.ocr.settings import ocr_settings
+from pipeline.ocr.tesseract import Osd, TesseractBackend, detect_osd
+
+
+@dataclass
+class Orientation:
+    rotate: int  # clockwise degrees that make the page upright
+    script: str  # OSD script name ("Han", "Latin", ...) or "" when unknown
+    method: str  # "osd" | "fallback"
+    confidence: float
+
+
+def rotate_clockwise(img: Image.Image, degrees: int) -> Image.Image:
+    d = degrees % 360
+    if d == 0:
+        return img
+    return img.transpose({90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
+                          270: Image.Transpose.ROTATE_90}[d])
+
+
+def _downscale(img: Image.Image, max_side: int) -> Image.Image:
+    if max(img.size) <= max_side:
+        return img
+    f = max_side / max(img.size)
+    return img.resize((max(1, round(img.width * f)), max(1, round(img.height * f))), Image.Resampling.LANCZOS)
+
+
+def detect_orientation(img: Image.Image) -> Orientation:
+    cfg = ocr_settings().preprocess
+    gray = img.convert("L")
+    osd: Osd | None = detect_osd(_downscale(gray, cfg.osd_max_side))
+    if osd is not None and osd.orientation_conf >= cfg.osd_min_conf:
+        return Orientation(osd.rotate, osd.script, "osd", osd.orientation_conf)
+    rotate, score = _fallback_orientation(gray, cfg.fallback_max_side)
+    script = osd.script if osd is not None else ""
+    return Orientation(rotate, script, "fallback", score)
+
+
+def _fallback_orientation(gray: Image.Image, max_side: int) -> tuple[int, float]:
+    """Read the page at each rotation; score = confident characters. Upright text wins clearly."""
+    small = _downscale(gray, max_side)
+    if max(small.size) < 600:  # tiny crops: enlarge so tesseract sees letters
+        f = 600 / max(small.size)
+        small = small.resize((round(small.width * f), round(small.height * f)), Image.Resampling.LANCZOS)
+    backend = TesseractBackend(config="--oem 1 --psm 6")
+    best, best_score = 0, -1.0
+    for deg in (0, 90, 180, 270):
+        res = backend.recognize(rotate_clockwise(small, deg))
+        score = sum(len(w.text) * w.conf for ln in res.lines for w in ln.words if w.conf >= 0.6)
+        if score > best_score:
+            best, best_score = deg, score
+    return best, best_score
+
+
+def estimate_skew(img: Image.Image) -> float:
+    """Skew in degrees (positive: text rises to the right... as seen by PIL's rotate sign)."""
+    cfg = ocr_settings().preprocess
+    gray = np.asarray(_downscale(img.convert("L"), cfg.skew_max_side))
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if ink.mean() < 0.5:  # blank page
+        return 0.0
+    h, w = ink.shape
+    centre = (w / 2, h / 2)
+
+    def sharpness(angle: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rot = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+        prof = rot.sum(axis=1, dtype=np.float64)
+        return float(np.square(np.diff(prof)).sum())
+
+    lim = cfg.skew_max_deg
+    coarse = np.arange(-lim, lim + 1e-6, 0.5)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-6, 0.1)
+    best = max(fine, key=sharpness)
+    return round(float(best), 2)
+
+
+def deskew(img: Image.Image, angle: float) -> Image.Image:
+    """Rotate by `angle` degrees counter-clockwise (PIL sign), filling with white."""
+    if abs(angle) < 1e-6:
+        return img
+    fill = 255 if img.mode == "L" else (255, 255, 255)
+    return img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=fill)
+
+
+def normalise_background(img: Image.Image) -> Image.Image:
+    """Divide by a blurred background estimate: evens out shadows, yellowed paper and toner."""
+    gray = np.asarray(img.convert("L"), dtype=np.float32)
+    k = max(15, (min(gray.shape) // 30) | 1)
+    bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
+    norm = np.clip(gray / np.maximum(bg, 1.0) * 255.0, 0, 255).astype(np.uint8)
+    return Image.fromarray(norm, mode="L")
+
+
+@dataclass
+class Prepared:
+    image: Image.Image
+    rotate: int
+    skew: float
+    script: str
+    orientation_method: str
+
+
+def prepare(img: Image.Image, normalise: bool | None = None) -> Prepared:
+    """Upright and deskew (always); background normalisation only when configured."""
+    cfg = ocr_settings().preprocess
+    orient = detect_orientation(img)
+    upright = rotate_clockwise(img, orient.rotate)
+    angle = estimate_skew(upright)
+    if abs(angle) < cfg.skew_min_deg:
+        angle = 0.0
+    out = deskew(upright, angle)
+    if cfg.normalise_background if normalise is None else normalise:
+        out = normalise_background(out)
+    return Prepared(out, orient.rotate, angle, orient.script, orient.method)
+
+
+def apply_known(img: Image.Image, rotate: int, skew: float, normalise: bool = False) -> Image.Image:
+    """Re-create the corrected image from cached rotation/skew without detecting again."""
+    out = deskew(rotate_clockwise(img, rotate), skew)
+    return normalise_background(out) if normalise else out

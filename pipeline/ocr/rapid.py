@@ -1,0 +1,109 @@
+"""RapidOCR (PP-OCR ONNX models bundled with rapidocr 3.10): strong on Chinese and on poor scans.
+
+Loaded once per process with the default bundled models, one onnxruntime thread per session
+(the workers already use the cores) and quiet logging."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from PIL import Image
+
+from pipeline.errors import OcrEngineError
+from pipeline.models import OcrResult, OcrWord
+from pipeline.ocr.settings import ocr_settings
+from pipeline.ocr.text import is_cjk, script_of
+
+LATIN_WORD_GAP = 0.2  # gap/height below which two characters belong to one word
+from pipeline.ocr.textlayer import group_lines
+
+log = logging.getLogger(__name__)
+
+
+def rapidocr_version() -> str | None:
+    try:
+        from rapidocr._version import __version__ as v  # type: ignore[import-not-found]
+
+        return str(v)
+    except ImportError:
+        return None
+
+
+class RapidBackend:
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+
+    def _load(self) -> Any:
+        if self._engine is None:
+            try:
+                from rapidocr import RapidOCR
+
+                self._engine = RapidOCR(params={
+                    "Global.log_level": "error",
+                    "Global.return_word_box": True,
+                    "Global.text_score": ocr_settings().rapidocr.text_score,
+                    "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                })
+            except Exception as exc:  # missing models / onnxruntime: not about one page
+                raise OcrEngineError(f"RapidOCR 无法加载：{exc}", f"RapidOCR cannot be loaded: {exc}") from exc
+        return self._engine
+
+    def recognize(self, image: Image.Image) -> OcrResult:
+        engine = self._load()
+        t0 = time.perf_counter()
+        max_side = ocr_settings().rapidocr.max_side
+        scale = 1.0
+        src = image.convert("RGB")
+        if max(src.size) > max_side:
+            scale = max(src.size) / max_side
+            src = src.resize((round(src.width / scale), round(src.height / scale)), Image.Resampling.LANCZOS)
+        try:
+            out = engine(src)
+        except Exception as exc:
+            raise OcrEngineError(f"RapidOCR 识别失败：{exc}", f"RapidOCR failed: {exc}") from exc
+        words: list[OcrWord] = []
+        boxes = out.boxes if out.boxes is not None else []
+        word_results = out.word_results or ()
+        for k, (quad, txt, score) in enumerate(zip(boxes, out.txts or (), out.scores or (), strict=False)):
+            parts = word_results[k] if k < len(word_results) else ()
+            if parts:
+                words.extend(_merge_chars([OcrWord(text=str(t), bbox=_box(q, scale), conf=float(c))
+                                           for t, c, q in parts]))
+            else:
+                words.append(OcrWord(text=str(txt), bbox=_box(quad, scale), conf=float(score)))
+        lines = group_lines([w for w in words if w.text.strip()])
+        text = "\n".join(ln.text for ln in lines)
+        mean = sum(w.conf for w in words) / len(words) if words else 0.0
+        return OcrResult(engine=self.name, text=text, lines=lines, mean_conf=round(mean, 4),
+                         width=image.width, height=image.height, language=script_of(text),
+                         seconds=round(time.perf_counter() - t0, 3))
+
+
+def _merge_chars(parts: list[OcrWord]) -> list[OcrWord]:
+    """RapidOCR boxes digits and CJK one character at a time; adjacent non-CJK characters with
+    no visible gap are one word ("2021", not "2 0 2 1")."""
+    out: list[OcrWord] = []
+    for w in parts:
+        if out:
+            prev = out[-1]
+            h = max(1, min(prev.bbox[3] - prev.bbox[1], w.bbox[3] - w.bbox[1]))
+            gap = w.bbox[0] - prev.bbox[2]
+            if not is_cjk(prev.text[-1]) and not is_cjk(w.text[0]) and gap < LATIN_WORD_GAP * h:
+                out[-1] = OcrWord(text=prev.text + w.text,
+                                  bbox=(prev.bbox[0], min(prev.bbox[1], w.bbox[1]), max(prev.bbox[2], w.bbox[2]),
+                                        max(prev.bbox[3], w.bbox[3])),
+                                  conf=min(prev.conf, w.conf))
+                continue
+        out.append(w)
+    return out
+
+
+def _box(quad: Any, scale: float) -> tuple[int, int, int, int]:
+    xs = [float(p[0]) * scale for p in quad]
+    ys = [float(p[1]) * scale for p in quad]
+    return (int(min(xs)), int(min(ys)), int(round(max(xs))), int(round(max(ys))))
