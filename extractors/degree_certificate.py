@@ -1,0 +1,13 @@
+"""学位证书 / foreign degree certificate: fields via extractors.education (shared with diplomas)."""
+
+from __future__ import annotations
+
+from extractors import register
+from extractors.base import DocContext
+from extractors.education import extract_education
+from pipeline.models import DocType, ExtractedField
+
+
+@register(DocType.DEGREE_CERTIFICATE)
+def extract_degree_certificate(ctx: DocContext) -> dict[str, ExtractedField]:
+    return extract_education(ctx, "degree_certificate", degree=True)

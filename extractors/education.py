@@ -1,0 +1,386 @@
+"""Diplomas and degree certificates, Chinese and foreign (shared by diploma.py and
+degree_certificate.py: the two papers carry the same facts in slightly different words).
+
+Chinese certificates are prose ("学生张三，性别男，……在本校机械工程专业四年制本科学习……"), so
+fields are read from sentences joined across OCR lines, with labels (校名, 证书编号) where
+printed. Chinese certificate numbers have a published structure (school code, type, year,
+level, serial); it is checked against what the certificate says, and a mismatch is reported
+in `certificate_number_valid` / `certificate_number_reason` — never corrected.
+Foreign diplomas are read from their formulae ("has conferred upon … the degree of …").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+from extractors._common_docs import (
+    DateHit,
+    Prose,
+    clean_name,
+    compact,
+    digits_only,
+    find_dates,
+    labeled,
+    load_yaml_model,
+    sub_hit,
+)
+from extractors.base import DocContext, Hit
+from extractors.normalize import has_cjk
+from pipeline.models import ExtractedField
+
+CJK = r"\u4e00-\u9fff"
+_SCHOOL_END = r"(?:大学|学院|学校|研究院|研究所|科学院|分校|党校)"
+
+
+class DiplomaRules(BaseModel):
+    lengths: dict[int, int]
+    seventeen_until_year: int
+    school_types: dict[str, str]
+    levels: dict[str, list[str]]
+    self_study_first_digit: str
+    min_year: int
+
+
+class DegreeRules(BaseModel):
+    length: int
+    prefixes: list[str]
+    position11_letters: list[str]
+    levels: dict[str, list[str]]
+    since_year: int
+    min_year: int
+
+
+class NumberRules(BaseModel):
+    diploma: DiplomaRules
+    degree: DegreeRules
+
+
+class EducationPhrases(BaseModel):
+    levels_zh: dict[str, list[str]]
+    degree_levels_zh: dict[str, list[str]]
+    levels_en: dict[str, list[str]]
+    level_zh_to_en: dict[str, str]
+    countries: dict[str, list[str]]
+    cscse_country_chars: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def number_rules() -> NumberRules:
+    rules: NumberRules = load_yaml_model("education_numbers.yaml", NumberRules)
+    return rules
+
+
+@lru_cache(maxsize=1)
+def phrases() -> EducationPhrases:
+    ph: EducationPhrases = load_yaml_model("education_phrases.yaml", EducationPhrases)
+    return ph
+
+
+# --------------------------------------------------------------------------- number checks
+
+
+class NumberCheck(BaseModel):
+    valid: bool | None  # None: a format that cannot be checked (old or self-study numbers)
+    reason: str = ""  # Chinese first, English second; "" when valid
+    parts: dict[str, str] = {}
+
+
+def _level_matches(code_words: list[str], printed_level: str | None) -> bool:
+    return printed_level is None or any(w in printed_level or printed_level in w for w in code_words)
+
+
+def check_diploma_number(number: str, grad_year: int | None = None, level: str | None = None,
+                         today: date | None = None) -> NumberCheck:
+    """学历证书编号: school(5) + 办学类型(1) + year(4) + 培养层次(2) + serial(6, or 5 before 2002)."""
+    r = number_rules().diploma
+    n = re.sub(r"\s+", "", number)
+    this_year = (today or date.today()).year
+    if not n.isdigit():
+        return NumberCheck(valid=False, reason="编号含非数字字符 / number contains non-digits")
+    if len(n) not in r.lengths:
+        return NumberCheck(valid=False, reason=f"编号应为18位（2002年前17位），实为{len(n)}位 / "
+                                               f"expected 18 digits (17 before 2002), got {len(n)}")
+    if n[0] == r.self_study_first_digit:
+        return NumberCheck(valid=None, reason="自学考试编号格式，仅校验长度 / self-study exam format, length checked only",
+                           parts={"format": "self_study"})
+    parts = {"school_code": n[:5], "school_type": n[5], "year": n[6:10], "level_code": n[10:12], "serial": n[12:]}
+    reasons: list[tuple[str, str]] = []
+    if n[5] not in r.school_types:
+        reasons.append((f"办学类型代码{n[5]}不存在", f"school type code {n[5]} does not exist"))
+    year = int(n[6:10])
+    if not r.min_year <= year <= this_year:
+        reasons.append((f"年份{year}不合理", f"year {year} is implausible"))
+    elif grad_year is not None and year != grad_year:
+        reasons.append((f"编号年份{year}与毕业年份{grad_year}不符", f"year {year} in the number ≠ graduation year {grad_year}"))
+    if len(n) == 17 and year > r.seventeen_until_year:
+        reasons.append((f"{year}年的证书编号应为18位", f"a {year} certificate number should have 18 digits"))
+    code = n[10:12]
+    if code not in r.levels:
+        reasons.append((f"培养层次代码{code}不存在", f"level code {code} does not exist"))
+    elif not _level_matches(r.levels[code], level):
+        reasons.append((f"层次代码{code}（{r.levels[code][0]}）与证书所载“{level}”不符",
+                        f"level code {code} ({r.levels[code][0]}) ≠ printed level '{level}'"))
+    if not reasons:
+        return NumberCheck(valid=True, parts=parts)
+    return NumberCheck(valid=False, parts=parts, reason="；".join(z for z, _ in reasons) + " / " + "; ".join(e for _, e in reasons))
+
+
+def check_degree_number(number: str, grad_year: int | None = None, level: str | None = None,
+                        today: date | None = None) -> NumberCheck:
+    """学位证书编号: unit code(5) + 学位级别(1: 2 博士/3 硕士/4 学士) + year(4) + serial(6); from 2006."""
+    r = number_rules().degree
+    n = re.sub(r"\s+", "", number).upper()
+    this_year = (today or date.today()).year
+    prefix = n[0] if n and n[0] in r.prefixes else ""
+    body = n[len(prefix):]
+    if len(body) != r.length or not body[:10].isdigit():
+        if grad_year is not None and grad_year < r.since_year:
+            return NumberCheck(valid=None, reason=f"{r.since_year}年前学位证书编号不统一，未校验 / "
+                                                  f"degree numbers before {r.since_year} had no common format")
+        return NumberCheck(valid=False, reason=f"编号应为{r.length}位（可带前缀字母{'/'.join(r.prefixes)}），实为“{n}” / "
+                                               f"expected {r.length} digits (optional prefix), got '{n}'")
+    tail = body[10:]
+    if not (tail.isdigit() or (tail[0] in r.position11_letters and tail[1:].isdigit())):
+        return NumberCheck(valid=False, reason="序号部分含非数字字符 / serial part contains non-digits")
+    parts = {"unit_code": body[:5], "degree_level": body[5], "year": body[6:10], "serial": tail}
+    if prefix:
+        parts["prefix"] = prefix
+    reasons: list[tuple[str, str]] = []
+    lv = body[5]
+    if lv not in r.levels:
+        reasons.append((f"学位级别码{lv}不存在（2博士/3硕士/4学士）", f"degree level code {lv} does not exist"))
+    elif not _level_matches(r.levels[lv], level):
+        reasons.append((f"学位级别码{lv}（{r.levels[lv][0]}）与证书所载“{level}”不符",
+                        f"level code {lv} ({r.levels[lv][0]}) ≠ printed level '{level}'"))
+    year = int(body[6:10])
+    if not r.min_year <= year <= this_year:
+        reasons.append((f"年份{year}不合理", f"year {year} is implausible"))
+    elif grad_year is not None and year != grad_year:
+        reasons.append((f"编号年份{year}与授予年份{grad_year}不符", f"year {year} in the number ≠ award year {grad_year}"))
+    if not reasons:
+        return NumberCheck(valid=True, parts=parts)
+    return NumberCheck(valid=False, parts=parts, reason="；".join(z for z, _ in reasons) + " / " + "; ".join(e for _, e in reasons))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def level_zh(text: str, degree: bool) -> tuple[str, int, int] | None:
+    """Canonical level word found in Chinese text: (level, start, end) of the earliest match."""
+    table = phrases().degree_levels_zh if degree else phrases().levels_zh
+    best: tuple[str, int, int] | None = None
+    for canon, words in table.items():
+        for w in words:
+            i = text.find(w)
+            if i >= 0 and (best is None or i < best[1]):
+                best = (canon, i, i + len(w))
+    return best
+
+
+def level_en(text: str) -> str | None:
+    for canon, words in phrases().levels_en.items():
+        for w in words:
+            if re.search(r"(?<![A-Za-z])" + re.escape(w) + r"(?![a-z])", text, re.IGNORECASE):
+                return canon
+    return None
+
+
+def country_of(*texts: str) -> tuple[str, str] | None:
+    """(country, matched word) from the first text naming one (institution line first)."""
+    for t in texts:
+        if not t:
+            continue
+        for country, words in phrases().countries.items():
+            for w in words:
+                pat = re.escape(w) if not w.isascii() else r"(?<![A-Za-z])" + re.escape(w) + r"(?![A-Za-z])"
+                if re.search(pat, t, re.IGNORECASE if w.isascii() and len(w) > 3 else 0):
+                    return country, w
+    return None
+
+
+def _birth_like(text: str, d: DateHit) -> bool:
+    after = text[d.end:d.end + 3]
+    before = text[max(0, d.start - 14):d.start].lower()
+    return after.startswith(("生", "出生")) or "出生" in before or "geboren" in before or "born" in before \
+        or "birth" in before
+
+
+def _date_field(ctx: DocContext, prose: Prose, d: DateHit, method: str, weight: float = 0.8) -> ExtractedField:
+    hit = prose.hit(d.start, d.end, method, weight * (0.8 if d.precision == "month" else 1.0))
+    return ctx.field(d.iso, hit)
+
+
+def extract_education(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, ExtractedField]:
+    """Fields of a diploma (`degree=False`) or degree certificate, Chinese or foreign."""
+    text = ctx.text
+    cjk_chars = len(re.findall(f"[{CJK}]", text))
+    latin_chars = len(re.findall(r"[A-Za-z]", text))
+    if has_cjk(text) and cjk_chars * 3 >= latin_chars:
+        return _chinese(ctx, doc_type, degree)
+    return _foreign(ctx, doc_type)
+
+
+def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, ExtractedField]:
+    prose = Prose.of(ctx)
+    t = prose.text
+    out: dict[str, ExtractedField] = {}
+
+    # name: "学生张三，性别男" / "研究生 张三 性别 男" / "张三，男，一九九〇年三月十二日生"
+    name_hit = (prose.search(rf"(?:学生|研究生|姓名)\s*:?\s*(?P<n>[{CJK}·]{{2,6}}?)\s*[,，]?\s*(?:性别|[,，]\s*[男女]\s*[,，])", "n",
+                             "prose:学生…性别")
+                or prose.search(rf"(?:^|[\s。])(?P<n>[{CJK}·]{{2,6}}?)\s*[,，]\s*(?:性别\s*)?[男女]\s*[,，]", "n",
+                                "prose:姓名，性别"))
+    if name_hit is None:
+        name_hit = labeled(ctx, doc_type, "name")
+    if name_hit:
+        out["name"] = ctx.field(clean_name(name_hit.text), name_hit)
+    sex = prose.search(r"(?:性别\s*:?\s*|[,，]\s*)(?P<s>[男女])\s*[,，]", "s", "prose:性别")
+    if sex:
+        out["sex"] = ctx.field("M" if sex.text == "男" else "F", sex)
+
+    # institution: label 校名 / 学位授予单位, else "在XX大学…学习", else a line that is a school name
+    inst = labeled(ctx, doc_type, "institution")
+    if inst is not None and not re.search(_SCHOOL_END + r"$", compact(inst.text)):
+        inst = None
+    if inst is None:
+        inst = prose.search(rf"在\s*(?P<i>[{CJK}()]{{2,30}}?(?:大学|学院|学校|研究院|研究所|科学院|分校))", "i",
+                            "prose:在…大学")
+    if inst is None:
+        for ln in ctx.lines:
+            c = compact(ln.text)
+            m = re.fullmatch(rf"(?:校名:?)?([{CJK}()]{{2,30}}(?:大学|学院|学校|研究院|科学院|分校))", c)
+            if m:
+                inst = Hit(m.group(1), ln.bbox, [ln], "line:school_name", 0.8)
+                break
+    if inst:
+        out["institution"] = ctx.field(compact(inst.text), inst)
+
+    # major: "在本校机械工程及自动化专业" / "在XX大学 机械工程 学科(专业)" / label 专业
+    major = prose.search(rf"在\s*(?:本校|本院|[{CJK}()]{{2,30}}?(?:大学|学院|研究院|研究所|科学院|分校))?\s*"
+                         rf"(?P<m>[{CJK}()A-Za-z]{{2,30}}?)\s*(?:学科\s*\(?\s*专业\s*\)?|专业)", "m", "prose:…专业")
+    if major is None:
+        major = labeled(ctx, doc_type, "major")
+    if major:
+        out["major"] = ctx.field(compact(major.text).strip("()"), major)
+
+    # level
+    lv = level_zh(t, degree)
+    if lv is None and not degree:
+        lv = level_zh(t, True)  # graduate diplomas print "硕士" in the title
+        if lv is not None:
+            lv = (lv[0] + "研究生" if lv[0] in ("硕士", "博士") else lv[0], lv[1], lv[2])
+    if lv:
+        out["level"] = ctx.field(lv[0], prose.hit(lv[1], lv[2], "prose:level", 0.85))
+    if degree:
+        dn = prose.search(rf"授予\s*(?P<d>[{CJK}]{{0,8}}?(?:学士|硕士|博士))\s*(?:专业)?\s*学位", "d", "prose:授予…学位")
+        if dn:
+            out["degree_name"] = ctx.field(compact(dn.text), dn)
+
+    # dates: graduation = the certificate's date line (last date that is not a birth date),
+    # else the end of the study period "至二〇一二年六月"
+    dates = find_dates(t, "DMY", month_ok=True)
+    day_dates = [d for d in dates if d.precision == "day" and not _birth_like(t, d)]
+    study_end = None
+    m_end = re.search(r"至\s*", t)
+    if m_end:
+        study_end = next((d for d in dates if d.start >= m_end.end() and d.start - m_end.end() <= 2), None)
+    if day_dates:
+        out["graduation_date"] = _date_field(ctx, prose, day_dates[-1], "prose:date_line", 0.85)
+    elif study_end:
+        out["graduation_date"] = _date_field(ctx, prose, study_end, "prose:study_end", 0.7)
+
+    # certificate number
+    num_hit = labeled(ctx, doc_type, "certificate_number", pattern=r"[A-Z]?[\dOoIlSB ]{12,24}[\dA-Z]?")
+    if num_hit is None:
+        num_hit = ctx.search(r"(?<![\d])(?:[A-Z]\s?)?\d(?:\s?\d){15,17}(?!\d)")
+    if num_hit:
+        raw = num_hit.text
+        prefix = raw.strip()[0] if raw.strip()[:1].isalpha() and raw.strip()[:1] in "ZTC" else ""
+        number = prefix + digits_only(raw.strip()[len(prefix):])
+        out["certificate_number"] = ctx.field(number, num_hit)
+        grad = out.get("graduation_date")
+        year = int(str(grad.value)[:4]) if grad and grad.value else None
+        printed_level = str(out["level"].value) if "level" in out else None
+        chk = (check_degree_number(number, year, printed_level) if degree
+               else check_diploma_number(number, year, printed_level))
+        out["certificate_number_valid"] = ctx.derived(chk.valid, out["certificate_number"], "rule:number_structure")
+        out["certificate_number_reason"] = ctx.derived(chk.reason, out["certificate_number"], "rule:number_structure")
+    out["country"] = ctx.field("中国", inst or name_hit, method="script:chinese",
+                               confidence=0.9 if (inst or name_hit) else 0.5)
+    return out
+
+
+# foreign -------------------------------------------------------------------------------------
+
+_NAME_INTRO = (r"(?:conferred\s+up\s*on|confers\s+up\s*on|confer\s+up\s*on|conferred\s+on|awarded\s+to|"
+               r"certif(?:y|ies)\s+that|verleiht|verliehen\s+an|that)")
+_NAME_STOP = (r"(?=\s+(?i:the\s+degree|a\s+degree|has\s|have\s|who\s|having\s|was\s|is\s|with\s|for\s|"
+              r"den\s+akademischen|the\s+academic|upon\s|in\s+recognition|the\s+title|born\s|geboren)|\s*,|\s*$)")
+_DEGREE = (r"(?P<d>(?:Bachelor|Master|Doctor|Associate|Magister|Diplom-Ingenieur)(?:'s)?\b"
+           r"(?:\s+(?:of|in|and|&|der|des)\b|\s+[A-Z][\w\-]*|\s*\([A-Za-z.\s]{2,12}\))*)")
+
+
+def _foreign(ctx: DocContext, doc_type: str) -> dict[str, ExtractedField]:
+    prose = Prose.of(ctx)
+    t = prose.text
+    out: dict[str, ExtractedField] = {}
+
+    inst = None
+    for ln in ctx.lines:
+        c = compact(ln.text)
+        if re.search(r"\b(?:University|Universit[äa]t|Institute|College|Hochschule|School\s+of|Polytechnic|"
+                     r"Université|Universiteit|Academy)\b", c, re.IGNORECASE) and len(c) <= 90:
+            inst = Hit(c.strip(" ,."), ln.bbox, [ln], "line:institution", 0.85)
+            break
+    if inst:
+        out["institution"] = ctx.field(inst.text, inst)
+
+    name = prose.search(r"(?i:" + _NAME_INTRO + r")\s*:?\s*(?:Mr\.?\s+|Ms\.?\s+|Mrs\.?\s+|Herrn?\s+|Frau\s+)?"
+                        r"(?P<n>[A-ZÀ-Ý][A-Za-zÀ-ÿ'\-]*(?:[ ,]+[A-ZÀ-Ý][A-Za-zÀ-ÿ'\-]*){0,4})" + _NAME_STOP,
+                        "n", "prose:conferred upon")
+    if name is None:
+        name = labeled(ctx, doc_type, "name")
+    if name:
+        out["name"] = ctx.field(clean_name(name.text), name)
+
+    deg = prose.search(r"(?i:degree\s+of|akademischen\s+Grad(?:es)?|title\s+of|the\s+degree)\s*:?\s*" + _DEGREE, "d",
+                       "prose:degree of")
+    if deg is None:
+        deg = prose.search(_DEGREE, "d", "prose:degree")
+    if deg:
+        dname = re.sub(r"\s+(?:of|in|and|&|der|des)$", "", compact(deg.text)).strip()
+        out["degree_name"] = ctx.field(dname, deg)
+        lv = level_en(dname)
+        if lv:
+            out["level"] = ctx.field(lv, deg)
+        mm = re.search(r"\bin\s+(?P<m>[A-Z][\w&\- ]+)$", dname)
+        if mm:
+            out["major"] = ctx.field(mm.group("m").strip(), sub_hit(deg, deg.text.find(mm.group("m")),
+                                                                      deg.text.find(mm.group("m")) + len(mm.group("m"))))
+    if "major" not in out:
+        mj = labeled(ctx, doc_type, "major") or prose.search(
+            r"(?:major(?:ing)?\s+in|in\s+the\s+field\s+of|Studiengang|Fachrichtung)\s*:?\s*(?P<m>[A-Z][\w&\- ]{2,60}?)"
+            r"(?=\s*(?:,|\.|$|with|on\s|given))", "m", "prose:major in")
+        if mj:
+            out["major"] = ctx.field(compact(mj.text), mj)
+
+    ctry = country_of(inst.text if inst else "", t)
+    if ctry:
+        out["country"] = ctx.field(ctry[0], inst, method=f"keyword:{ctry[1]}",
+                                   confidence=(inst.conf if inst else 0.6) * 0.9)
+    order = "MDY" if ctry and ctry[0] == "美国" else "DMY"
+    dates = [d for d in find_dates(t, order) if not _birth_like(t, d)]
+    if dates:
+        out["graduation_date"] = _date_field(ctx, prose, dates[-1], "prose:date", 0.85)
+
+    num = labeled(ctx, doc_type, "certificate_number", pattern=r"[A-Z0-9][A-Z0-9\-/ ]{3,24}")
+    if num is None:
+        num = prose.search(r"(?:Diploma|Certificate|Serial|Registration)\s*(?:No\.?|Number|#)\s*:?\s*(?P<v>[A-Z0-9][A-Z0-9\-/]{3,24})",
+                           "v", "prose:number", re.IGNORECASE)
+    if num:
+        out["certificate_number"] = ctx.field(re.sub(r"\s+", "", num.text), num)
+    return out
