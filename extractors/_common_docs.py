@@ -154,6 +154,17 @@ def all_labels(doc_type: str) -> list[str]:
     return [s for spellings in labels_for(doc_type).values() for s in spellings]
 
 
+def _variants(labels: Iterable[str]) -> list[str]:
+    """Label spellings with half- and full-width brackets/colons, longest first (the base
+    matcher takes the first label that fits a line, so '国家(地区)' must be tried before '国家')."""
+    out: set[str] = set()
+    for lab in labels:
+        out.add(lab)
+        out.add(lab.replace("(", "（").replace(")", "）").replace(":", "："))
+        out.add(unicodedata.normalize("NFKC", lab))
+    return sorted(out, key=len, reverse=True)
+
+
 def labeled(ctx: DocContext, doc_type: str, field_name: str, pattern: str | None = None,
             below: bool = True, right: bool = True, extra_stops: Sequence[str] = ()) -> Hit | None:
     """ctx.value_for with the labels of `field_name` from doc_fields.yaml, stopping at any other label."""
@@ -163,7 +174,7 @@ def labeled(ctx: DocContext, doc_type: str, field_name: str, pattern: str | None
     mine = {compact(x).casefold() for x in labels}
     stops = [s for s in all_labels(doc_type) if compact(s).casefold() not in mine
              and not any(compact(s).casefold() in x for x in mine)] + list(extra_stops)
-    return ctx.value_for(labels, pattern=pattern, stop_labels=stops, below=below, right=right)
+    return ctx.value_for(_variants(labels), pattern=pattern, stop_labels=_variants(stops), below=below, right=right)
 
 
 def sub_hit(hit: Hit, start: int, end: int, method: str | None = None) -> Hit:

@@ -63,7 +63,7 @@ class EducationPhrases(BaseModel):
     levels_zh: dict[str, list[str]]
     degree_levels_zh: dict[str, list[str]]
     levels_en: dict[str, list[str]]
-    level_zh_to_en: dict[str, str]
+    level_codes: dict[str, str]
     countries: dict[str, list[str]]
     cscse_country_chars: dict[str, str]
 
@@ -202,6 +202,13 @@ def country_of(*texts: str) -> tuple[str, str] | None:
     return None
 
 
+def add_level_code(ctx: DocContext, out: dict[str, ExtractedField]) -> None:
+    """`level_code` (doctor/master/bachelor/associate) beside `level`, comparable across languages."""
+    code = phrases().level_codes.get(str(out["level"].value))
+    if code:
+        out["level_code"] = ctx.derived(code, out["level"], "map:level_codes")
+
+
 def _birth_like(text: str, d: DateHit) -> bool:
     after = text[d.end:d.end + 3]
     before = text[max(0, d.start - 14):d.start].lower()
@@ -275,6 +282,7 @@ def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, Extracte
             lv = (lv[0] + "研究生" if lv[0] in ("硕士", "博士") else lv[0], lv[1], lv[2])
     if lv:
         out["level"] = ctx.field(lv[0], prose.hit(lv[1], lv[2], "prose:level", 0.85))
+        add_level_code(ctx, out)
     if degree:
         dn = prose.search(rf"授予\s*(?P<d>[{CJK}]{{0,8}}?(?:学士|硕士|博士))\s*(?:专业)?\s*学位", "d", "prose:授予…学位")
         if dn:
@@ -357,6 +365,7 @@ def _foreign(ctx: DocContext, doc_type: str) -> dict[str, ExtractedField]:
         lv = level_en(dname)
         if lv:
             out["level"] = ctx.field(lv, deg)
+            add_level_code(ctx, out)
         mm = re.search(r"\bin\s+(?P<m>[A-Z][\w&\- ]+)$", dname)
         if mm:
             out["major"] = ctx.field(mm.group("m").strip(), sub_hit(deg, deg.text.find(mm.group("m")),

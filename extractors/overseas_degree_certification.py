@@ -1,0 +1,157 @@
+"""国外学历学位认证书 (CSCSE, 教育部留学服务中心): who, which foreign degree, and the
+certificate's own number and date.
+
+Two layouts are in circulation: the older prose certificate ("张伟，男，……于2015年5月获得美国
+麻省理工学院授予的理学硕士学位……", numbered 教留服认美[2016]012345号 with the country's
+character and the year) and the newer table with labels (颁证院校, 所获学位, 获得学位时间, a
+numeric 认证书编号). Labels are tried first, the prose formula second.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from extractors import register
+from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled
+from extractors.base import DocContext, Hit
+from extractors.education import CJK, add_level_code, country_of, level_en, level_zh, phrases
+from pipeline.models import DocType, ExtractedField
+
+DT = "overseas_degree_certification"
+CSCSE_NUMBER = re.compile(r"教\s*留\s*服\s*认\s*(?P<c>[\u4e00-\u9fff])\s*[\[(]\s*(?P<y>\d{4})\s*[\])]\s*(?P<n>\d{3,7})\s*号?")
+NUMERIC_NUMBER = re.compile(r"(?:No\.?|编号)\s*:?\s*(?P<n>[A-Z]{0,3}\d{6,12})")
+
+
+def _number(ctx: DocContext, prose: Prose) -> tuple[Hit | None, str, dict[str, str]]:
+    """(hit, normalised number, parts) for either numbering scheme."""
+    h = prose.search(CSCSE_NUMBER, 0, "regex:教留服认")
+    if h:
+        m = CSCSE_NUMBER.search(compact(h.text))
+        if m:
+            number = f"教留服认{m['c']}[{m['y']}]{m['n']}号"
+            return h, number, {"format": "country_year", "country_char": m["c"], "year": m["y"], "serial": m["n"]}
+    lab = labeled(ctx, DT, "certificate_number", pattern=r"[A-Z]{0,3}\s?\d[\d ]{5,14}")
+    if lab is None:
+        lab = prose.search(NUMERIC_NUMBER, "n", "regex:No.")
+    if lab:
+        number = re.sub(r"\s+", "", lab.text)
+        return lab, number, {"format": "numeric"}
+    return None, "", {}
+
+
+@register(DocType.OVERSEAS_DEGREE_CERTIFICATION)
+def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, ExtractedField]:
+    prose = Prose.of(ctx)
+    t = prose.text
+    out: dict[str, ExtractedField] = {}
+
+    # name: label 姓名, else the sentence "张伟，男，1990年…出生"
+    name = labeled(ctx, DT, "name", pattern=rf"[{CJK}·]{{2,6}}|[A-Z][A-Za-z ,'\-]+")
+    if name is None:
+        name = prose.search(rf"(?:^|[\s。号])(?P<n>[{CJK}·]{{2,6}}?)\s*[,，]\s*(?:性别\s*:?\s*)?[男女]\s*[,，]", "n", "prose:姓名，性别")
+    if name:
+        out["name"] = ctx.field(clean_name(name.text), name)
+
+    hit, number, parts = _number(ctx, prose)
+    if hit:
+        out["certificate_number"] = ctx.field(number, hit)
+
+    # institution + country: labels, else "获得<国家><院校>(English)授予的…学位"
+    inst = labeled(ctx, DT, "institution")
+    award = prose.search(r"获得\s*(?P<all>[^。]{2,120}?)\s*(?:授予|颁发)\s*的\s*(?P<deg>[^。]{1,60}?学位(?:\s*\([^)]*\))?)",
+                         "all", "prose:获得…授予")
+    ctry_hit = labeled(ctx, DT, "country", pattern=rf"[{CJK}]{{2,10}}")
+    country = compact(ctry_hit.text) if ctry_hit else None
+    if award and inst is None:
+        # "美国麻省理工学院(Massachusetts Institute of Technology)" → country prefix + school
+        a = compact(award.text)
+        cm = country_of(a[:6])
+        school = a
+        if cm and a.startswith(cm[1]):
+            school = a[len(cm[1]):]
+            country = country or cm[0]
+        inst = Hit(school.strip(), award.bbox, award.lines, award.method, award.weight)
+    if inst:
+        out["institution"] = ctx.field(compact(inst.text), inst)
+    if country is None:
+        cm = country_of(inst.text if inst else "", t)
+        if cm:
+            country = cm[0]
+    if country is None and parts.get("country_char"):
+        country = phrases().cscse_country_chars.get(parts["country_char"])
+    if country:
+        src = ctry_hit or inst or hit
+        out["country"] = ctx.field(country, src, method="label:国家" if ctry_hit else "keyword:country",
+                                   confidence=(src.conf if src else 0.5) * (1.0 if ctry_hit else 0.9))
+
+    # degree level
+    lvl = labeled(ctx, DT, "level")
+    deg_text = compact(lvl.text) if lvl else None
+    deg_hit = lvl
+    if deg_text is None:
+        dh = prose.search(rf"授予\s*的\s*(?P<d>[{CJK}]{{0,10}}(?:学士|硕士|博士)\s*学位(?:\s*\([^)]*\))?)", "d", "prose:授予的…学位")
+        if dh:
+            deg_text, deg_hit = compact(dh.text), dh
+    if deg_text and deg_hit:
+        lz = level_zh(deg_text, degree=True)
+        level = lz[0] if lz else level_en(deg_text)
+        if level:
+            out["level"] = ctx.field(level, deg_hit)
+            add_level_code(ctx, out)
+        out["degree_name"] = ctx.field(deg_text, deg_hit)
+    mj = labeled(ctx, DT, "major", pattern=rf"[{CJK}A-Za-z][{CJK}A-Za-z() ]+")
+    if mj:
+        out["major"] = ctx.field(compact(mj.text), mj)
+
+    # dates: 获得学位时间 (label or "于…获得"), issue date (label or the last date)
+    gd = labeled(ctx, DT, "graduation_date")
+    gdates = find_dates(gd.text, month_ok=True) if gd else []
+    if gd and gdates:
+        out["graduation_date"] = ctx.field(gdates[0].iso, gd, confidence=gd.conf * (0.8 if gdates[0].precision == "month" else 1))
+    else:
+        m = re.search(r"于\s*(?P<d>[^,，。]{6,24}?)\s*获得", t)
+        if m:
+            ds = find_dates(m.group("d"), month_ok=True)
+            if ds:
+                h = prose.hit(m.start("d"), m.end("d"), "prose:于…获得", 0.8 if ds[0].precision == "day" else 0.65)
+                out["graduation_date"] = ctx.field(ds[0].iso, h, raw=m.group("d"))
+    idh = labeled(ctx, DT, "issue_date")
+    idates = find_dates(idh.text) if idh else []
+    if idh and idates:
+        out["issue_date"] = ctx.field(idates[0].iso, idh)
+    else:
+        day_dates = [d for d in find_dates(t) if not t[d.end:d.end + 2].startswith(("出生", "生"))]
+        if day_dates and (day_dates[-1].iso != (out.get("graduation_date").value if out.get("graduation_date") else None)):
+            d = day_dates[-1]
+            out["issue_date"] = ctx.field(d.iso, prose.hit(d.start, d.end, "prose:last_date", 0.75))
+
+    if hit:
+        valid, reason = _check(parts, out)
+        out["certificate_number_valid"] = ctx.derived(valid, out["certificate_number"], "rule:cscse_number")
+        out["certificate_number_reason"] = ctx.derived(reason, out["certificate_number"], "rule:cscse_number")
+    return out
+
+
+def _check(parts: dict[str, str], out: dict[str, ExtractedField]) -> tuple[bool | None, str]:
+    """教留服认美[2016]012345号: the year is the certification year, not before the degree."""
+    if parts.get("format") != "country_year":
+        return (None, "数字编号，格式未校验 / numeric number, format not checked") if parts else (None, "")
+    reasons: list[tuple[str, str]] = []
+    year = int(parts["year"])
+    if not 1990 <= year <= date.today().year:
+        reasons.append((f"编号年份{year}不合理", f"year {year} in the number is implausible"))
+    grad = out.get("graduation_date")
+    if grad and grad.value and year < int(str(grad.value)[:4]):
+        reasons.append((f"认证年份{year}早于获得学位年份", f"certification year {year} before the degree"))
+    iss = out.get("issue_date")
+    if iss and iss.value and int(str(iss.value)[:4]) != year:
+        reasons.append((f"编号年份{year}与认证日期不符", f"year {year} ≠ issue date {iss.value}"))
+    cc = parts.get("country_char")
+    known = phrases().cscse_country_chars
+    ctry = out.get("country")
+    if cc in known and ctry and ctry.value and known[cc] != ctry.value:
+        reasons.append((f"编号国别“{cc}”与国家“{ctry.value}”不符", f"country character '{cc}' ≠ country '{ctry.value}'"))
+    if not reasons:
+        return True, ""
+    return False, "；".join(z for z, _ in reasons) + " / " + "; ".join(e for _, e in reasons)
