@@ -15,11 +15,11 @@ from pipeline.errors import OcrEngineError
 from pipeline.models import OcrResult, OcrWord
 from pipeline.ocr.settings import ocr_settings
 from pipeline.ocr.text import is_cjk, script_of
-
-LATIN_WORD_GAP = 0.2  # gap/height below which two characters belong to one word
 from pipeline.ocr.textlayer import group_lines
 
 log = logging.getLogger(__name__)
+
+LATIN_WORD_GAP = 0.2  # gap/height below which two characters belong to one word
 
 
 def rapidocr_version() -> str | None:
