@@ -13,7 +13,7 @@ with `@register(DocType.X)` (see extractors/__init__.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.errors import ConfigError
@@ -163,10 +163,12 @@ class DocContext:
 
     def value_for(self, labels: Sequence[str], pattern: str | re.Pattern[str] | None = None,
                   stop_labels: Sequence[str] = (), below: bool = True, right: bool = True,
-                  max_below: float = 3.0, group: int | str = 0) -> Hit | None:
+                  max_below: float = 3.0, group: int | str = 0,
+                  accept: Callable[[str], object] | None = None) -> Hit | None:
         """The value printed with one of `labels`: after it on its line, else in the nearest box
         to the right, else the nearest box below. `pattern` (regex) must match the value;
-        `stop_labels` cut a same-line value short ('性别 男 民族 汉': 性别 → 男)."""
+        `stop_labels` cut a same-line value short ('性别 男 民族 汉': 性别 → 男); `accept(text)`
+        must be truthy for a candidate to be taken (e.g. a date parser)."""
         pat = re.compile(pattern) if isinstance(pattern, str) else pattern
         after = -1
         while True:
@@ -176,6 +178,8 @@ class DocContext:
             ln, _start, end, lab = found
             after = ln.index
             for hit in self._candidates(ln, end, lab, stop_labels, below, right, max_below):
+                if accept is not None and not accept(hit.text):
+                    continue
                 if pat is None:
                     if hit.text:
                         return hit
@@ -210,9 +214,16 @@ class DocContext:
                     yield Hit(text, other.bbox, [other], f"label:{lab}>right", METHOD_WEIGHT["right"])
         if below:
             for other in self._below(ln, label_box, max_below):
+                if self._starts_with_label(other.text, stop_labels):
+                    break  # the next field's label: its value is not ours
                 text = self._cut(other.text, stop_labels)
                 if text:
                     yield Hit(text, other.bbox, [other], f"label:{lab}>below", METHOD_WEIGHT["below"])
+
+    @staticmethod
+    def _starts_with_label(text: str, labels: Sequence[str]) -> bool:
+        t = text.lstrip(_SEPARATORS)
+        return any((sp := find_in_line(t, lab)) is not None and sp[0] == 0 for lab in labels)
 
     @staticmethod
     def _cut(text: str, stop_labels: Sequence[str]) -> str:
