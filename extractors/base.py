@@ -15,8 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
-from pipeline.errors import ConfigError
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from pipeline.errors import ConfigError, DataFileError
 from pipeline.models import BBox, Document, Evidence, ExtractedField, OcrLine, PageInfo
 
 # Separators OCR leaves between a label and its value.
@@ -307,6 +312,29 @@ class DocContext:
             return ExtractedField(value=value, confidence=confidence or 0.0, method=method)
         return ExtractedField(value=value, raw=source.raw, confidence=confidence if confidence is not None
                               else source.confidence, evidence=list(source.evidence), method=method)
+
+
+class _LabelTable(BaseModel):
+    sections: dict[str, dict[str, list[str]]]
+
+
+@cache
+def field_labels(data_file: str, section: str) -> dict[str, list[str]]:
+    """Labels per field from a YAML file under extractors/data/ (validated: lists of strings).
+    Errors name the file and the section."""
+    text = resources.files("extractors").joinpath(f"data/{data_file}").read_text(encoding="utf-8")
+    try:
+        table = _LabelTable.model_validate({"sections": yaml.safe_load(text)})
+    except ValidationError as exc:
+        raise DataFileError(f"extractors/data/{data_file} 格式错误", f"extractors/data/{data_file} is invalid: {exc}") from exc
+    if section not in table.sections:
+        raise DataFileError(f"extractors/data/{data_file} 缺少 {section}", f"extractors/data/{data_file} has no section {section!r}")
+    return table.sections[section]
+
+
+def all_labels(data_file: str, section: str) -> list[str]:
+    """Every label of a section: the stop list that ends a same-line value."""
+    return [lab for labs in field_labels(data_file, section).values() for lab in labs]
 
 
 def _lines_of(pages: Sequence[PageInfo]) -> Iterable[Line]:
