@@ -20,7 +20,7 @@ from pipeline.models import IDENTITY_DOC_TYPES, DocType, Document, Evidence, Fla
 from pipeline.names import same_name
 from pipeline.privacy import mask_id
 from pipeline.rules_document import ID_NUMBER_DOCS, id_checksum_ok, normalize_id
-from pipeline.rules_policy import CaseView, CatalogFacts, QualificationOutcome
+from pipeline.rules_policy import CaseView, CatalogFacts, PolicyData, QualificationOutcome
 
 # Identity documents in the order their values are trusted as the reference.
 IDENTITY_ORDER = (DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT)
@@ -211,11 +211,12 @@ def check_birth_and_sex(view: CaseView) -> list[Flag]:
 # --------------------------------------------------------------------------- employer
 
 
-def normalize_employer(text: str, view: CaseView) -> str:
+def normalize_employer(text: str, policy: PolicyData) -> str:
+    """Same company, however written: 有限责任公司 = 有限公司, full-width brackets, spaces."""
     t = unicodedata.normalize("NFKC", text)
-    for a, b in view.policy.employer_equivalents.items():
-        t = t.replace(unicodedata.normalize("NFKC", a), b)
-    for ch in view.policy.employer_drop:
+    for a, b in policy.employer_equivalents.items():
+        t = t.replace(unicodedata.normalize("NFKC", a), unicodedata.normalize("NFKC", b))
+    for ch in policy.employer_drop:
         t = t.replace(ch, "")
     return t.lower()
 
@@ -230,12 +231,12 @@ def check_employer(view: CaseView) -> list[Flag]:
     if len(sightings) < 2:
         return []
     ref = sightings[0]
-    ref_n = normalize_employer(ref.value, view)
+    ref_n = normalize_employer(ref.value, view.policy)
     bad = []
     for s in sightings[1:]:
         if _cjk(s.value) != _cjk(ref.value):
             continue  # a Chinese name and an English name of the company: not comparable here
-        n = normalize_employer(s.value, view)
+        n = normalize_employer(s.value, view.policy)
         if n != ref_n and fuzz.ratio(n, ref_n) < view.policy.thresholds.employer_similarity:
             bad.append(s)
     if not bad:
