@@ -90,6 +90,8 @@ class _ChineseUni(BaseModel):
 
 class _ForeignUni(BaseModel):
     name: str
+    zh: str
+    city: str
     country: str
     trustees: str
 
@@ -237,6 +239,8 @@ class Education:
     start_date: date | None = None
     years: int = 4
     trustees: str | None = None  # foreign diplomas: "The Trustees of ..."
+    institution_zh: str | None = None  # foreign institution's Chinese name (CSCSE certification)
+    city: str | None = None
     degree_field: str = ""  # 工学 / Engineering
 
 
@@ -478,6 +482,8 @@ def _make_education(rng: random.Random, person: Person, series: str, kind: str) 
             start_date=date(mgrad.year - (2 if is_master else 4), 9, 1),
             years=2 if is_master else 4,
             trustees=fu.trustees,
+            institution_zh=fu.zh,
+            city=fu.city,
             degree_field=major.field_en,
         )
         if kind == "returnee":

@@ -79,3 +79,6 @@ def _load_all() -> None:
     )
 
     _LOADED = True
+
+
+_load_all()  # RENDERERS is complete as soon as the package is imported

@@ -154,6 +154,55 @@ class Sheet:
             y_mm += line_h
         return y_mm
 
+    def wrap_parts(
+        self,
+        x_mm: float,
+        y_mm: float,
+        parts: list[tuple[str, str | None]],
+        width_mm: float,
+        fnt: str,
+        pt: float,
+        leading: float = 1.7,
+        fill: tuple[int, int, int] = BLACK,
+        indent_mm: float = 0.0,
+    ) -> tuple[float, dict[str, tuple[str, Box]]]:
+        """Wrap a paragraph built from parts; a part tagged with a field name is never split,
+        so its printed text and box stay whole. Returns the next y and the field sub-boxes."""
+        tokens: list[tuple[str, str | None]] = []
+        for text, name in parts:
+            if name:
+                tokens.append((text, name))
+            elif any("\u4e00" <= c <= "\u9fff" or c in "，。、；：（）" for c in text):
+                tokens.extend((c, None) for c in text)
+            else:
+                words = text.split(" ")
+                for i, w in enumerate(words):
+                    tokens.append((w + (" " if i < len(words) - 1 else ""), None))
+        lines: list[list[tuple[str, str | None]]] = [[]]
+        cur = indent_mm
+        for tok in tokens:
+            w = self.width_of(tok[0], fnt, pt)
+            if cur + w > width_mm and lines[-1]:
+                lines.append([])
+                cur = 0.0
+            lines[-1].append(tok)
+            cur += w
+        subs: dict[str, tuple[str, Box]] = {}
+        line_h = pt * 25.4 / 72 * leading
+        for i, ln in enumerate(lines):
+            merged: list[tuple[str, str | None]] = []
+            for text, name in ln:
+                if merged and name is None and merged[-1][1] is None:
+                    merged[-1] = (merged[-1][0] + text, None)
+                else:
+                    merged.append((text, name))
+            if merged and merged[-1][1] is None:
+                merged[-1] = (merged[-1][0].rstrip(" "), None)
+            _, sub = self.text_parts(x_mm + (indent_mm if i == 0 else 0.0), y_mm, merged, fnt, pt, fill)
+            subs.update(sub)
+            y_mm += line_h
+        return y_mm, subs
+
     def line(self, x0: float, y0: float, x1: float, y1: float, width_mm: float = 0.3,
              fill: tuple[int, int, int] = BLACK) -> None:
         self.draw.line([(self.px(x0), self.px(y0)), (self.px(x1), self.px(y1))], fill=fill,
@@ -320,15 +369,20 @@ def signature(sheet: Sheet, x_mm: float, y_mm: float, width_mm: float, rng: rand
               color: tuple[int, int, int] = INK_BLUE) -> None:
     """A scribbled handwritten signature: a few loops and a trailing stroke."""
     pts = []
-    n = rng.randrange(40, 70)
-    loops = rng.uniform(3, 6)
+    n = rng.randrange(90, 140)
+    loops = rng.randrange(3, 7)
+    r = width_mm * rng.uniform(0.05, 0.08)
     h = width_mm * rng.uniform(0.18, 0.3)
+    amps = [rng.uniform(0.5, 1.6) for _ in range(loops + 1)]
     for k in range(n):
         t = k / (n - 1)
-        x = x_mm + t * width_mm + math.sin(t * loops * 2 * math.pi) * width_mm * 0.04
-        y = y_mm + math.cos(t * loops * 2 * math.pi + rng.uniform(-0.3, 0.3)) * h * (0.5 + 0.5 * math.sin(t * 3))
+        a = t * loops * 2 * math.pi
+        amp = amps[int(t * loops)]
+        x = x_mm + t * width_mm * 0.9 - r * math.cos(a) * 1.4
+        y = y_mm - amp * h * 0.5 * math.sin(a) + math.sin(t * 2.2) * h * 0.3
         pts.append((sheet.px(x), sheet.px(y)))
-    sheet.draw.line(pts, fill=color, width=max(2, sheet.dpi // 100), joint="curve")
+    sheet.draw.line(pts, fill=color, width=max(2, sheet.dpi // 110), joint="curve")
+    h = width_mm * 0.25
     sx = x_mm + rng.uniform(-0.1, 0.3) * width_mm
     sheet.draw.line([(sheet.px(sx), sheet.px(y_mm + h * 0.9)), (sheet.px(sx + width_mm * 1.05), sheet.px(y_mm + h * 0.5))],
                     fill=color, width=max(1, sheet.dpi // 150))
@@ -424,6 +478,16 @@ class Table:
         if align == "center":
             return self.sheet.text((x0 + x1) / 2, ym, text, fnt, pt, fill, anchor="mm")
         return self.sheet.text(x0 + 1.5, ym, text, fnt, pt, fill, anchor="lm")
+
+
+def cell_parts(table: Table, row: int, col: int, parts: list[tuple[str, str | None]], fnt: str = "sans",
+               pt: float = 10) -> dict[str, tuple[str, Box]]:
+    """Left-aligned cell text built from parts, returning the tagged parts' boxes."""
+    xs, ys = table.x_edges, table.y_edges
+    text = "".join(p for p, _ in parts)
+    pt = table.sheet.fit_pt(text, fnt, pt, xs[col + 1] - xs[col] - 2)
+    _, sub = table.sheet.text_parts(xs[col] + 1.5, (ys[row] + ys[row + 1]) / 2, parts, fnt, pt, anchor="lm")
+    return sub
 
 
 def compose_photocopy(front: Image.Image, back: Image.Image, dpi: int = 300) -> Image.Image:
