@@ -14,6 +14,7 @@ import base64
 import html
 import io
 import logging
+import mimetypes
 import shutil
 import tempfile
 import zipfile
@@ -160,8 +161,7 @@ class _Sources:
         if img is None:
             return None
         img = img.convert("RGB")
-        info = self.ocr.get(key := (rel, page))
-        del key
+        info = self.ocr.get((rel, page))
         if info is not None and info.ocr is not None and info.ocr.rotation:
             img = img.rotate(-info.ocr.rotation, expand=True)  # rotation is clockwise
         if info is not None and info.ocr is not None and info.ocr.width and info.ocr.height:
@@ -173,16 +173,22 @@ class _Sources:
 def _open_page(local: Path, source: SourceFile | None, rel: str, page: int) -> Image.Image | None:
     """The page as the pipeline saw it, via pipeline.pages (engineer C); plain images fall back
     to Pillow so a report never needs more than the file."""
+    media = source.media_type if source is not None and source.media_type else (
+        mimetypes.guess_type(local.name)[0] or "")
+    src = (source.model_copy(update={"media_type": media}) if source is not None
+           else SourceFile(path=rel, sha256="", size=local.stat().st_size, media_type=media))
     try:
         from pipeline import pages as pages_mod
 
-        src = source or SourceFile(path=rel, sha256="", size=local.stat().st_size, media_type="")
         for p in pages_mod.iter_pages(LoadedFile(source=src, local_path=local)):
             if p.info.page == page:
                 return p.image
+            if p.info.page > page:
+                break
+    except Exception as exc:  # noqa: BLE001 - fall back to Pillow below
+        log.debug("pipeline.pages could not reopen %s: %s", rel, type(exc).__name__)
+    if media == "application/pdf":
         return None
-    except ImportError:
-        pass
     with Image.open(local) as im:
         im.seek(page - 1)
         im.load()
@@ -490,6 +496,27 @@ class IndexRow(BaseModel):
                    recommendation=str(case.recommendation), flag_counts=dict(counts),
                    critical=sum(1 for f in case.flags if f.severity == Severity.CRITICAL),
                    errors=len(case.errors), html=html_href)
+
+
+    @classmethod
+    def from_record(cls, rec: Any, cases_dir: Path | None = None) -> IndexRow:
+        """From the run store's record (pipeline.store.CaseRecord: case_id, source, status,
+        recommendation, flag_codes, n_errors); the link points into `cases_dir`, which sits
+        beside the index page."""
+        from pipeline.flags import flag_specs
+
+        specs = flag_specs()
+        codes = list(getattr(rec, "flag_codes", []) or [])
+        counts = Counter(str(specs[c].category) for c in codes if c in specs)
+        critical = sum(1 for c in codes if c in specs and specs[c].severity == Severity.CRITICAL)
+        rec_value = getattr(rec, "recommendation", None) or ("failed" if getattr(rec, "status", "") != "done"
+                                                             else "")
+        href = None
+        if getattr(rec, "status", "done") == "done":
+            href = f"{Path(cases_dir).name if cases_dir else 'cases'}/{rec.case_id}.html"
+        return cls(case_id=rec.case_id, source=getattr(rec, "source", ""), recommendation=rec_value,
+                   flag_counts=dict(counts), critical=critical, errors=int(getattr(rec, "n_errors", 0) or 0),
+                   html=href)
 
 
 def render_index_html(rows: list[IndexRow]) -> str:

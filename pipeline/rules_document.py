@@ -44,17 +44,13 @@ def id_checksum_ok(number: str) -> bool | None:
 def _region_known(number: str) -> bool | None:
     """Ask D1's region table if it is there; without it, say nothing."""
     try:
-        from extractors import idnumber  # type: ignore[attr-defined]
+        from extractors import idnumber
     except ImportError:
         return None
-    for name in ("region_known", "is_known_region"):
-        fn = getattr(idnumber, name, None)
-        if callable(fn):
-            try:
-                return bool(fn(number[:6]))
-            except Exception:  # noqa: BLE001 - a helper's failure must not stop the case
-                return None
-    return None
+    try:
+        return bool(idnumber.region_info(number[:6]).known)
+    except Exception:  # noqa: BLE001 - a helper's failure must not stop the case
+        return None
 
 
 def resident_id_numbers(view: CaseView) -> list[tuple[Document, str]]:
