@@ -1,0 +1,399 @@
+"""Match a certificate's printed title (and issuer, and full OCR text) to a catalogue entry.
+
+Every catalogue name, alias, abbreviation and near miss becomes a *form*, folded at load time
+(accents, case, OCR confusions, spaces and punctuation removed). A query is folded the same way
+and scored against all forms with rapidfuzz: whole-string similarity, containment for a title
+buried in a sentence, and whole-token n-grams for abbreviations. The longest form that explains
+the text wins, so "Senior Certified Welding Inspector" is the near miss SCWI, not CWI. Issuer
+evidence decides generic titles ("Member") and contradicts wrong bodies (AWS = Amazon).
+When in doubt the answer is `review`: a false match sends an ineligible applicant to the panel.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ValidationError
+from rapidfuzz import fuzz, process
+
+from catalog.loader import DATA_DIR, Catalog, CatalogEntry, load_catalog
+from pipeline.errors import DataFileError
+from pipeline.models import CatalogMatch, MatchCandidate, MatchStatus
+
+SETTINGS_FILE = DATA_DIR / "matcher.yaml"
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_PAREN = re.compile(r"\([^)]*\)")
+_SPLIT = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+_HYPHEN_BREAK = re.compile(r"[-\u00ad‐‑]\s*\n\s*")
+
+
+class MatcherSettings(BaseModel):
+    match_min: float
+    review_min: float
+    review_min_full_text: float
+    margin: float
+    containment_penalty: float
+    subsume_margin: float
+    subsume_partial: float
+    relevant_range: float
+    long_form_min: int
+    cjk_long_form_min: int
+    max_ngram: int  # at least; raised to the longest form's token count
+    issuer_min: float
+    issuer_weak: float
+    replacements: list[tuple[str, str]]
+    char_map: dict[str, str]
+
+
+@functools.lru_cache(maxsize=1)
+def load_settings() -> MatcherSettings:
+    try:
+        return MatcherSettings.model_validate(yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise DataFileError(f"匹配参数文件无效：{SETTINGS_FILE}", f"invalid matcher settings {SETTINGS_FILE}: {exc}") from exc
+
+
+class Folder:
+    """Text → folded tokens. Same function for catalogue forms and queries, so noise cancels."""
+
+    def __init__(self, s: MatcherSettings) -> None:
+        self._repl = s.replacements
+        self._table = str.maketrans(s.char_map)
+
+    def tokens(self, text: str) -> list[str]:
+        text = _HYPHEN_BREAK.sub("", unicodedata.normalize("NFKC", text))
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+        for a, b in self._repl:
+            text = text.replace(a, b)
+        return [t for t in _SPLIT.split(text.translate(self._table)) if t]
+
+
+@dataclass(frozen=True)
+class Form:
+    key: str  # folded, compact (no separators)
+    text: str  # as written in the data
+    owner: int  # entry id (> 0) or -(index+1) of a near miss
+    kind: str  # name | name_zh | alias | abbreviation | near_miss
+    generic: bool = False
+    verdict: str = "matched"  # for near misses: no_match | review
+
+    @property
+    def is_near_miss(self) -> bool:
+        return self.owner < 0
+
+
+@dataclass
+class _Hit:
+    form: Form
+    score: float
+    how: str  # exact | similar | contained | token
+    source: str  # title | full_text
+
+
+@dataclass
+class _IssuerEvidence:
+    score: float = 0.0
+    text: str = ""
+    where: str = ""
+
+
+@dataclass
+class _Query:
+    key: str
+    tokens: list[str]
+    ngrams: set[str] = field(default_factory=set)
+    grams: list[str] = field(default_factory=list)  # same, in text order (deterministic)
+
+
+class Matcher:
+    """Built once per catalogue; `match` is pure and thread-safe."""
+
+    def __init__(self, catalog: Catalog, settings: MatcherSettings | None = None) -> None:
+        self.catalog = catalog
+        self.s = settings or load_settings()
+        self.fold = Folder(self.s)
+        self.entries = {e.id: e for e in catalog.entries}
+        forms: dict[tuple[str, int], Form] = {}
+
+        def add(text: str, owner: int, kind: str, generic: bool = False, verdict: str = "matched") -> None:
+            key = "".join(self.fold.tokens(text))
+            if key and (key, owner) not in forms:
+                forms[(key, owner)] = Form(key, text, owner, kind, generic, verdict)
+
+        for e in catalog.entries:
+            generic_aliases = {"".join(self.fold.tokens(a)) for a in e.generic_aliases}
+            for text, kind in [(e.name_en, "name"), (_PAREN.sub("", e.name_en), "name"), (e.name_zh, "name_zh")] + \
+                    [(a, "alias") for a in e.aliases] + [(a, "abbreviation") for a in e.abbreviations]:
+                gen = e.generic or "".join(self.fold.tokens(text)) in generic_aliases
+                add(text, e.id, kind, gen)
+        for i, nm in enumerate(catalog.near_misses):
+            for text in [nm.name, *nm.aliases]:
+                add(text, -(i + 1), "near_miss", verdict=nm.verdict)
+        self.forms = list(forms.values())
+        self.by_key: dict[str, list[Form]] = {}
+        for f in self.forms:
+            self.by_key.setdefault(f.key, []).append(f)
+        # sorted by length so a query only meets forms whose length could reach the score floor
+        self.long_forms = sorted((f for f in self.forms if self._is_long(f.key)), key=lambda f: len(f.key))
+        self.long_keys = [f.key for f in self.long_forms]
+        self._long_lens = [len(k) for k in self.long_keys]
+        self._latin_forms = [f for f in self.long_forms if not _CJK.search(f.key)]
+        self._latin_keys = [f.key for f in self._latin_forms]
+        self._latin_lens = [len(k) for k in self._latin_keys]
+        self._cjk_forms = [f for f in self.long_forms if _CJK.search(f.key)]
+        self._max_ngram = max(self.s.max_ngram, max(len(self.fold.tokens(f.text)) for f in self.forms))
+        self._issuer_forms = {e.id: self._issuer_keys(e) for e in catalog.entries}
+        self._other_issuers = [(o.name, k, self._is_long(k)) for o in catalog.other_issuers
+                               for k in dict.fromkeys("".join(self.fold.tokens(x)) for x in o.forms + o.abbrevs) if k]
+
+    # ------------------------------------------------------------------ helpers
+
+    def _is_long(self, key: str) -> bool:
+        if _CJK.search(key):
+            return len(key) >= self.s.cjk_long_form_min
+        return len(key) >= self.s.long_form_min
+
+    def _issuer_keys(self, e: CatalogEntry) -> list[tuple[str, str, bool]]:
+        texts = [*e.issuers, _PAREN.sub("", e.issuer_en), e.issuer_zh, *e.issuer_abbrevs]
+        out = []
+        for t in dict.fromkeys(texts):
+            k = "".join(self.fold.tokens(t))
+            if k:
+                out.append((k, t, self._is_long(k)))
+        return out
+
+    def _query(self, text: str) -> _Query:
+        toks = self.fold.tokens(text)
+        n = self._max_ngram
+        grams = list(dict.fromkeys(
+            "".join(toks[i:j]) for i in range(len(toks)) for j in range(i + 1, min(len(toks), i + n) + 1)))
+        return _Query("".join(toks), toks, set(grams), grams)
+
+    def _find(self, q: _Query, what: str, fuzzy: bool = True, long: bool | None = None) -> float:
+        """How well a folded form `what` appears in query text (0..100)."""
+        if not what:
+            return 0.0
+        if long if long is not None else self._is_long(what):
+            if what in q.key:
+                return 100.0
+            if not fuzzy:
+                return 0.0
+            if len(what) <= len(q.key):
+                return fuzz.partial_ratio(what, q.key)
+            return fuzz.ratio(what, q.key)
+        return 100.0 if what in q.ngrams else 0.0
+
+    # ------------------------------------------------------------------ scoring
+
+    def _hits(self, q: _Query, source: str) -> dict[int, _Hit]:
+        """Best hit per owner (entry or near miss) for one query text."""
+        s = self.s
+        best: dict[int, _Hit] = {}
+
+        def offer(form: Form, score: float, how: str) -> None:
+            cur = best.get(form.owner)
+            if cur is None or (score, len(form.key)) > (cur.score, len(cur.form.key)):
+                best[form.owner] = _Hit(form, score, how, source)
+
+        if not q.key:
+            return best
+        exact = self.by_key.get(q.key, ())
+        for f in exact:
+            offer(f, 100.0, "exact")
+        contained_score = 100.0 - s.containment_penalty
+        for g in q.ngrams:
+            if g != q.key:
+                for f in self.by_key.get(g, ()):
+                    offer(f, contained_score, "token")
+        if exact:
+            # the whole text is a known form: any form inside it is a part of it, and no other
+            # form can score higher, so the fuzzy passes cannot change the outcome
+            return best
+        floor = s.review_min
+        a = len(q.key)
+        c = floor / 100.0
+        lo = bisect.bisect_left(self._long_lens, a * c / (2 - c))
+        hi = bisect.bisect_right(self._long_lens, a * (2 - c) / c)
+        top_similar = 0.0
+        for _, score, idx in process.extract(q.key, self.long_keys[lo:hi], scorer=fuzz.ratio,
+                                             score_cutoff=floor, limit=12):
+            offer(self.long_forms[lo + idx], float(score), "similar")
+            top_similar = max(top_similar, float(score))
+        if top_similar >= s.match_min:
+            return best  # the text is (a noisy copy of) one form; parts of it are explained by it
+        # containment: a form equal (up to noise) to a run of whole tokens of the text. Windows of
+        # tokens instead of partial_ratio: an order of magnitude faster, and spaces dropped or
+        # added by OCR are absorbed by joining the tokens.
+        grams = [g for g in q.grams if len(g) >= s.long_form_min and g != q.key]
+        if grams:
+            c = (floor + s.containment_penalty) / 100.0
+            glo = min(len(g) for g in grams) * c / (2 - c)
+            ghi = max(len(g) for g in grams) * (2 - c) / c
+            lo = bisect.bisect_left(self._latin_lens, glo)
+            hi = bisect.bisect_right(self._latin_lens, ghi)
+            if hi > lo:
+                scores = process.cdist(grams, self._latin_keys[lo:hi], scorer=fuzz.ratio, workers=1,
+                                       dtype=np.uint8, score_cutoff=int(floor + s.containment_penalty))
+                for gi, fi in zip(*np.nonzero(scores), strict=True):
+                    offer(self._latin_forms[lo + fi], float(scores[gi, fi]) - s.containment_penalty, "contained")
+        if _CJK.search(q.key):
+            for f in self._cjk_forms:
+                if len(f.key) < a:
+                    sc = 100.0 if f.key in q.key else float(fuzz.partial_ratio(f.key, q.key))
+                    if sc >= floor + s.containment_penalty:
+                        offer(f, sc - s.containment_penalty, "contained")
+        return best
+
+    def _winners(self, hits: list[_Hit]) -> list[_Hit]:
+        """Rank hits; drop those explained by a longer form that contains them."""
+        hits = sorted(hits, key=lambda h: (h.score, len(h.form.key)), reverse=True)
+        if hits:  # far below the best they neither win nor decide anything
+            floor = hits[0].score - self.s.relevant_range
+            hits = [h for h in hits if h.score >= floor]
+        kept: list[_Hit] = []
+        cut = self.s.subsume_partial
+        for h in hits:
+            subsumed = any(
+                len(o.form.key) > len(h.form.key)
+                # a longer form found *in* the text explains a shorter one near its score; a longer form
+                # only resembling the whole text must actually score higher
+                and o.score >= (h.score if o.how == "similar" else h.score - self.s.subsume_margin)
+                and (h.form.key in o.form.key or fuzz.partial_ratio(h.form.key, o.form.key, score_cutoff=cut))
+                for o in hits if o is not h)
+            if not subsumed:
+                kept.append(h)
+        return kept
+
+    def _issuer_evidence(self, entry_id: int, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
+        best = _IssuerEvidence()
+        for key, text, long in self._issuer_forms[entry_id]:
+            for where, q in ctx:
+                sc = self._find(q, key, where != "title", long)
+                if sc > best.score:
+                    best = _IssuerEvidence(sc, text, where)
+        return best
+
+    def _counter_evidence(self, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
+        best = _IssuerEvidence()
+        for name, key, long in self._other_issuers:
+            for where, q in ctx:
+                sc = self._find(q, key, where != "title", long)
+                if sc > best.score:
+                    best = _IssuerEvidence(sc, name, where)
+        return best
+
+    # ------------------------------------------------------------------ public
+
+    def match(self, title: str, issuer: str | None = None, full_text: str | None = None) -> CatalogMatch:
+        """Catalogue entry for a certificate title (issuer and full OCR text are optional evidence)."""
+        s = self.s
+        tq = self._query(title or "")
+        pool = self._hits(tq, "title")
+        top_title = max((h.score for h in pool.values() if not h.form.is_near_miss), default=0.0)
+        fq = self._query(full_text) if full_text else None
+        if fq is not None and fq.key != tq.key and top_title < s.match_min:
+            for owner, h in self._hits(fq, "full_text").items():
+                if h.score >= s.review_min_full_text and (owner not in pool or h.score > pool[owner].score):
+                    pool[owner] = h
+        ranked = self._winners(list(pool.values()))
+        if not ranked:
+            return CatalogMatch(status=MatchStatus.NO_MATCH, catalog_id=None, score=0.0, candidates=[])
+
+        iq = self._query(issuer) if issuer else None
+        ctx: list[tuple[str, _Query]] = [("title", tq)]
+        if iq is not None:
+            ctx.append(("issuer", iq))
+        if fq is not None:
+            ctx.append(("full_text", fq))
+        counter_issuer = self._counter_evidence([("issuer", iq)]) if iq is not None else _IssuerEvidence()
+        counter_any = self._counter_evidence(ctx)
+
+        positives = [h for h in ranked if not h.form.is_near_miss]
+        evidence = {h.form.owner: self._issuer_evidence(h.form.owner, ctx) for h in positives[:6]}
+        candidates = [self._candidate(h, evidence.get(h.form.owner)) for h in ranked[:6]]
+
+        top = ranked[0]
+        if top.form.is_near_miss:
+            status = MatchStatus(top.form.verdict)
+            near = self.catalog.near_misses[-top.form.owner - 1].near
+            cid = None
+            if status == MatchStatus.REVIEW:  # point the reviewer at the entry it resembles most
+                cid = next((h.form.owner for h in positives if h.form.owner in near), near[0] if near else None)
+            return CatalogMatch(status=status, catalog_id=cid, score=round(top.score, 1), candidates=candidates)
+
+        ev = evidence[top.form.owner]
+        has_ev = ev.score >= s.issuer_min and ev.score > counter_any.score
+        # same or nearly the same score for another entry: issuer evidence may break the tie
+        rivals = [h for h in positives[1:] if h.score > top.score - s.margin]
+        if rivals:
+            with_ev = [h for h in [top, *rivals]
+                       if evidence[h.form.owner].score >= s.issuer_min
+                       and evidence[h.form.owner].score > counter_any.score]
+            if len(with_ev) == 1:
+                top, ev, has_ev = with_ev[0], evidence[with_ev[0].form.owner], True
+            else:
+                return self._result(MatchStatus.REVIEW, top, candidates)
+        if top.score < s.review_min:
+            return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
+        if top.score < s.match_min:
+            return self._result(MatchStatus.REVIEW, top, candidates)
+        if has_ev:
+            return self._result(MatchStatus.MATCHED, top, candidates)
+        if counter_issuer.score >= s.issuer_min:  # the issuer printed is a different, known body
+            return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
+        if counter_any.score >= s.issuer_min or top.form.generic:
+            if top.form.generic and iq is not None and ev.score < s.issuer_weak:
+                return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
+            return self._result(MatchStatus.REVIEW, top, candidates)
+        if iq is not None and ev.score < s.issuer_weak:
+            return self._result(MatchStatus.REVIEW, top, candidates)  # issuer printed is someone else
+        return self._result(MatchStatus.MATCHED, top, candidates)
+
+    def _result(self, status: MatchStatus, top: _Hit | None, candidates: list[MatchCandidate],
+                score: float | None = None) -> CatalogMatch:
+        return CatalogMatch(status=status, catalog_id=top.form.owner if top else None,
+                            score=round(score if score is not None else (top.score if top else 0.0), 1),
+                            candidates=candidates)
+
+    def _candidate(self, h: _Hit, ev: _IssuerEvidence | None) -> MatchCandidate:
+        f = h.form
+        if f.is_near_miss:
+            nm = self.catalog.near_misses[-f.owner - 1]
+            near = ", ".join(str(n) for n in nm.near)
+            reason = (f"近似但不在目录中 / near miss not in catalogue: '{f.text}' ({h.how} in {h.source}); "
+                      f"resembles entries {near}; verdict {nm.verdict}")
+            return MatchCandidate.model_construct(catalog_id=nm.near[0] if nm.near else 0, name=nm.name,
+                                                  score=round(h.score, 1), reason=reason)
+        e = self.entries[f.owner]
+        reason = f"{f.kind} '{f.text}' ({h.how} in {h.source})"
+        if f.generic:
+            reason += "; generic title, needs issuer"
+        if ev is not None and ev.score >= self.s.issuer_min:
+            reason += f"; issuer '{ev.text}' found in {ev.where} ({ev.score:.0f})"
+        else:
+            reason += "; no issuer evidence"
+        return MatchCandidate.model_construct(catalog_id=e.id, name=e.name_en, score=round(h.score, 1), reason=reason)
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher_for(path: Path | None, catalog_key: str) -> Matcher:
+    return Matcher(load_catalog(path))
+
+
+def get_matcher(path: Path | None = None) -> Matcher:
+    """The matcher for a catalogue batch (default: bundled current batch), built once per file."""
+    cat = load_catalog(path)  # cached per path and mtime; a changed file gives a new matcher
+    return _matcher_for(Path(path).resolve() if path else None, f"{cat.path}:{id(cat)}")
+
+
+def match(title: str, issuer: str | None = None, full_text: str | None = None,
+          catalog_file: Path | None = None) -> CatalogMatch:
+    """Convenience: match against the default (or given) batch."""
+    return get_matcher(catalog_file).match(title, issuer, full_text)
