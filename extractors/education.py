@@ -15,7 +15,7 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from extractors._common_docs import (
     DateHit,
@@ -59,13 +59,26 @@ class NumberRules(BaseModel):
     degree: DegreeRules
 
 
+class Country(BaseModel):
+    zh: str
+    words: list[str]
+
+
 class EducationPhrases(BaseModel):
     levels_zh: dict[str, list[str]]
     degree_levels_zh: dict[str, list[str]]
     levels_en: dict[str, list[str]]
     level_codes: dict[str, str]
-    countries: dict[str, list[str]]
+    countries: dict[str, Country]
     cscse_country_chars: dict[str, str]
+
+    @field_validator("countries")
+    @classmethod
+    def _codes(cls, v: dict[str, Country]) -> dict[str, Country]:
+        for code in v:
+            if not re.fullmatch(r"[A-Z]{3}", code):
+                raise ValueError(f"country {code!r}: key must be an ISO 3166 alpha-3 code")
+        return v
 
 
 @lru_cache(maxsize=1)
@@ -190,21 +203,34 @@ def level_en(text: str) -> str | None:
 
 
 def country_of(*texts: str) -> tuple[str, str] | None:
-    """(country, matched word) from the first text naming one (institution line first)."""
+    """(ISO alpha-3 code, matched word) from the first text naming a country (institution first)."""
     for t in texts:
         if not t:
             continue
-        for country, words in phrases().countries.items():
-            for w in words:
+        for code, c in phrases().countries.items():
+            for w in c.words:
                 pat = re.escape(w) if not w.isascii() else r"(?<![A-Za-z])" + re.escape(w) + r"(?![A-Za-z])"
                 if re.search(pat, t, re.IGNORECASE if w.isascii() and len(w) > 3 else 0):
-                    return country, w
+                    return code, w
+    return None
+
+
+def country_zh_prefix(text: str) -> tuple[str, str] | None:
+    """(code, zh name) when `text` starts with a country's Chinese name ('美国 Purdue University')."""
+    for code, c in phrases().countries.items():
+        if text.startswith(c.zh):
+            return code, c.zh
     return None
 
 
 def add_level_code(ctx: DocContext, out: dict[str, ExtractedField]) -> None:
     """`level_code` (doctor/master/bachelor/associate) beside `level`, comparable across languages."""
-    code = phrases().level_codes.get(str(out["level"].value))
+    value = str(out["level"].value)
+    code = phrases().level_codes.get(value)
+    if code is None:
+        lz = level_zh(value, degree=True) or level_zh(value, degree=False)
+        en = level_en(value)
+        code = phrases().level_codes.get(lz[0]) if lz else (phrases().level_codes.get(en) if en else None)
     if code:
         out["level_code"] = ctx.derived(code, out["level"], "map:level_codes")
 
@@ -283,10 +309,11 @@ def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, Extracte
     if lv:
         out["level"] = ctx.field(lv[0], prose.hit(lv[1], lv[2], "prose:level", 0.85))
         add_level_code(ctx, out)
-    if degree:
+    if degree:  # the level as printed is the degree's name: 授予工学学士学位 → 工学学士
         dn = prose.search(rf"授予\s*(?P<d>[{CJK}]{{0,8}}?(?:学士|硕士|博士))\s*(?:专业)?\s*学位", "d", "prose:授予…学位")
         if dn:
-            out["degree_name"] = ctx.field(compact(dn.text), dn)
+            out["level"] = ctx.field(compact(dn.text), dn)
+            add_level_code(ctx, out)
 
     # dates: graduation = the certificate's date line (last date that is not a birth date),
     # else the end of the study period "至二〇一二年六月"
@@ -317,14 +344,14 @@ def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, Extracte
                else check_diploma_number(number, year, printed_level))
         out["certificate_number_valid"] = ctx.derived(chk.valid, out["certificate_number"], "rule:number_structure")
         out["certificate_number_reason"] = ctx.derived(chk.reason, out["certificate_number"], "rule:number_structure")
-    out["country"] = ctx.field("中国", inst or name_hit, method="script:chinese",
+    out["country"] = ctx.field("CHN", inst or name_hit, method="script:chinese",
                                confidence=0.9 if (inst or name_hit) else 0.5)
     return out
 
 
 # foreign -------------------------------------------------------------------------------------
 
-_NAME_INTRO = (r"(?:conferred\s+up\s*on|confers\s+up\s*on|confer\s+up\s*on|conferred\s+on|awarded\s+to|"
+_NAME_INTRO = (r"(?:conferred\s+up\s*on|admitted\s+to|confers\s+up\s*on|confer\s+up\s*on|conferred\s+on|awarded\s+to|"
                r"certif(?:y|ies)\s+that|verleiht|verliehen\s+an|that)")
 _NAME_STOP = (r"(?=\s+(?i:the\s+degree|a\s+degree|has\s|have\s|who\s|having\s|was\s|is\s|with\s|for\s|"
               r"den\s+akademischen|the\s+academic|upon\s|in\s+recognition|the\s+title|born\s|geboren)|\s*,|\s*$)")
@@ -361,12 +388,10 @@ def _foreign(ctx: DocContext, doc_type: str) -> dict[str, ExtractedField]:
         deg = prose.search(_DEGREE, "d", "prose:degree")
     if deg:
         dname = re.sub(r"\s+(?:of|in|and|&|der|des)$", "", compact(deg.text)).strip()
-        out["degree_name"] = ctx.field(dname, deg)
-        lv = level_en(dname)
-        if lv:
-            out["level"] = ctx.field(lv, deg)
-            add_level_code(ctx, out)
-        mm = re.search(r"\bin\s+(?P<m>[A-Z][\w&\- ]+)$", dname)
+        mm = re.search(r"\s+in\s+(?P<m>[A-Z][\w&\- ]+)$", dname)
+        level_text = dname[:mm.start()] if mm else dname
+        out["level"] = ctx.field(level_text, sub_hit(deg, 0, len(level_text)))
+        add_level_code(ctx, out)
         if mm:
             out["major"] = ctx.field(mm.group("m").strip(), sub_hit(deg, deg.text.find(mm.group("m")),
                                                                       deg.text.find(mm.group("m")) + len(mm.group("m"))))
@@ -381,7 +406,7 @@ def _foreign(ctx: DocContext, doc_type: str) -> dict[str, ExtractedField]:
     if ctry:
         out["country"] = ctx.field(ctry[0], inst, method=f"keyword:{ctry[1]}",
                                    confidence=(inst.conf if inst else 0.6) * 0.9)
-    order = "MDY" if ctry and ctry[0] == "美国" else "DMY"
+    order = "MDY" if ctry and ctry[0] == "USA" else "DMY"
     dates = [d for d in find_dates(t, order) if not _birth_like(t, d)]
     if dates:
         out["graduation_date"] = _date_field(ctx, prose, dates[-1], "prose:date", 0.85)

@@ -13,9 +13,17 @@ import re
 from datetime import date
 
 from extractors import register
-from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled
+from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled, sub_hit
 from extractors.base import DocContext, Hit
-from extractors.education import CJK, add_level_code, country_of, level_en, level_zh, phrases
+from extractors.education import (
+    CJK,
+    add_level_code,
+    country_of,
+    country_zh_prefix,
+    level_en,
+    level_zh,
+    phrases,
+)
 from pipeline.models import DocType, ExtractedField
 
 DT = "overseas_degree_certification"
@@ -57,23 +65,24 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
     if hit:
         out["certificate_number"] = ctx.field(number, hit)
 
-    # institution + country: labels, else "获得<国家><院校>(English)授予的…学位"
-    inst = labeled(ctx, DT, "institution")
-    award = prose.search(r"获得\s*(?P<all>[^。]{2,120}?)\s*(?:授予|颁发)\s*的\s*(?P<deg>[^。]{1,60}?学位(?:\s*\([^)]*\))?)",
-                         "all", "prose:获得…授予")
-    ctry_hit = labeled(ctx, DT, "country", pattern=rf"[{CJK}]{{2,10}}")
-    country = compact(ctry_hit.text) if ctry_hit else None
-    if award and inst is None:
-        # "美国麻省理工学院(Massachusetts Institute of Technology)" → country prefix + school
-        a = compact(award.text)
-        cm = country_of(a[:6])
-        school = a
-        if cm and a.startswith(cm[1]):
-            school = a[len(cm[1]):]
-            country = country or cm[0]
-        inst = Hit(school.strip(), award.bbox, award.lines, award.method, award.weight)
+    # institution + country: labels; else the sentences "在美国Purdue University学习…专业，获得…" or
+    # "获得美国麻省理工学院(…)授予的理学硕士学位"
+    inst = (prose.search(r"在\s*(?P<i>[^,，。\d]{2,80}?)\s*学习", "i", "prose:在…学习")
+            or prose.search(r"获得\s*(?P<i>[^。]{2,120}?)\s*(?:授予|颁发)\s*的", "i", "prose:获得…授予")
+            or labeled(ctx, DT, "institution"))
+    country: str | None = None
+    ctry_hit = labeled(ctx, DT, "country", pattern=rf"[{CJK}]{{2,10}}|[A-Z]{{3}}")
+    if ctry_hit:
+        pz = country_zh_prefix(compact(ctry_hit.text))
+        country = pz[0] if pz else None
     if inst:
-        out["institution"] = ctx.field(compact(inst.text), inst)
+        school = compact(inst.text)
+        pz = country_zh_prefix(school)
+        if pz:
+            country = country or pz[0]
+            school = school[len(pz[1]):].strip()
+            inst = sub_hit(inst, len(inst.text) - len(school), len(inst.text)) if inst.text.endswith(school) else inst
+        out["institution"] = ctx.field(school, inst)
     if country is None:
         cm = country_of(inst.text if inst else "", t)
         if cm:
@@ -85,22 +94,19 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
         out["country"] = ctx.field(country, src, method="label:国家" if ctry_hit else "keyword:country",
                                    confidence=(src.conf if src else 0.5) * (1.0 if ctry_hit else 0.9))
 
-    # degree level
-    lvl = labeled(ctx, DT, "level")
-    deg_text = compact(lvl.text) if lvl else None
-    deg_hit = lvl
-    if deg_text is None:
-        dh = prose.search(rf"授予\s*的\s*(?P<d>[{CJK}]{{0,10}}(?:学士|硕士|博士)\s*学位(?:\s*\([^)]*\))?)", "d", "prose:授予的…学位")
-        if dh:
-            deg_text, deg_hit = compact(dh.text), dh
-    if deg_text and deg_hit:
-        lz = level_zh(deg_text, degree=True)
-        level = lz[0] if lz else level_en(deg_text)
-        if level:
-            out["level"] = ctx.field(level, deg_hit)
+    # degree as printed: label 所获学位, else "获得Master of Science（硕士学位）" / "授予的理学硕士学位"
+    deg_hit = (prose.search(r"获得\s*(?P<d>[^,，。()]{2,60}?)\s*\(\s*(?:学士|硕士|博士)学位\s*\)", "d", "prose:获得…(学位)")
+               or prose.search(rf"授予\s*的\s*(?P<d>[{CJK}]{{0,10}}(?:学士|硕士|博士))\s*学位", "d", "prose:授予的…学位")
+               or labeled(ctx, DT, "level"))
+    if deg_hit:
+        deg_text = re.sub(r"\s*\(.*$", "", compact(deg_hit.text)).strip()
+        deg_text = re.sub(r"学位$", "", deg_text)
+        out["level"] = ctx.field(deg_text, deg_hit)
+        lz = level_zh(compact(deg_hit.text), degree=True)
+        if lz or level_en(deg_text):
             add_level_code(ctx, out)
-        out["degree_name"] = ctx.field(deg_text, deg_hit)
-    mj = labeled(ctx, DT, "major", pattern=rf"[{CJK}A-Za-z][{CJK}A-Za-z() ]+")
+    mj = (prose.search(r"学习\s*(?P<m>[^,，。\d]{2,60}?)\s*专业", "m", "prose:学习…专业")
+          or labeled(ctx, DT, "major", pattern=rf"[{CJK}A-Za-z][{CJK}A-Za-z() &\-]+"))
     if mj:
         out["major"] = ctx.field(compact(mj.text), mj)
 
@@ -110,7 +116,8 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
     if gd and gdates:
         out["graduation_date"] = ctx.field(gdates[0].iso, gd, confidence=gd.conf * (0.8 if gdates[0].precision == "month" else 1))
     else:
-        m = re.search(r"于\s*(?P<d>[^,，。]{6,24}?)\s*获得", t)
+        m = re.search(r"(?:学位授予日期为|获得学位时间为)\s*(?P<d>[^,，。]{6,24})", t) or \
+            re.search(r"于\s*(?P<d>[^,，。至]{6,24}?)\s*获得", t)
         if m:
             ds = find_dates(m.group("d"), month_ok=True)
             if ds:
