@@ -19,8 +19,6 @@ from pipeline.ocr.textlayer import group_lines
 
 log = logging.getLogger(__name__)
 
-LATIN_WORD_GAP = 0.2  # gap/height below which two characters belong to one word
-
 
 def rapidocr_version() -> str | None:
     try:
@@ -73,7 +71,7 @@ class RapidBackend:
             parts = word_results[k] if k < len(word_results) else ()
             if parts:
                 words.extend(_merge_chars([OcrWord(text=str(t), bbox=_box(q, scale), conf=float(c))
-                                           for t, c, q in parts]))
+                                           for t, c, q in parts], str(txt)))
             else:
                 words.append(OcrWord(text=str(txt), bbox=_box(quad, scale), conf=float(score)))
         lines = group_lines([w for w in words if w.text.strip()])
@@ -84,16 +82,20 @@ class RapidBackend:
                          seconds=round(time.perf_counter() - t0, 3))
 
 
-def _merge_chars(parts: list[OcrWord]) -> list[OcrWord]:
-    """RapidOCR boxes digits and CJK one character at a time; adjacent non-CJK characters with
-    no visible gap are one word ("2021", not "2 0 2 1")."""
+def _merge_chars(parts: list[OcrWord], line_text: str) -> list[OcrWord]:
+    """RapidOCR boxes digits and CJK one character at a time; its line text keeps the real
+    spaces. Non-CJK pieces not separated by a space in the line text are one word
+    ("21034567", not "2 1 0 3 4 5 6 7")."""
     out: list[OcrWord] = []
+    pos = 0
     for w in parts:
-        if out:
+        found = line_text.find(w.text, pos)
+        spaced = found < 0 or " " in line_text[pos:found] or found == 0
+        if found >= 0:
+            pos = found + len(w.text)
+        if out and not spaced:
             prev = out[-1]
-            h = max(1, min(prev.bbox[3] - prev.bbox[1], w.bbox[3] - w.bbox[1]))
-            gap = w.bbox[0] - prev.bbox[2]
-            if not is_cjk(prev.text[-1]) and not is_cjk(w.text[0]) and gap < LATIN_WORD_GAP * h:
+            if not is_cjk(prev.text[-1]) and not is_cjk(w.text[0]):
                 out[-1] = OcrWord(text=prev.text + w.text,
                                   bbox=(prev.bbox[0], min(prev.bbox[1], w.bbox[1]), max(prev.bbox[2], w.bbox[2]),
                                         max(prev.bbox[3], w.bbox[3])),

@@ -1,0 +1,121 @@
+"""Real tesseract and RapidOCR on rendered pages: text, orientation, deskew, routing, cache."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from ocr_testpages import EN_LINES, SANS_CJK, ZH_LINES, as_page, render, squash
+
+from pipeline.ocr import OcrRouter, get_router
+from pipeline.ocr.cache import OcrCache
+from pipeline.ocr.preprocess import estimate_skew, rotate_clockwise
+from pipeline.ocr.rapid import RapidBackend
+from pipeline.ocr.tesseract import TesseractBackend
+
+
+class Counting:
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.calls = inner, inner.name, 0
+
+    def recognize(self, image):
+        self.calls += 1
+        return self.inner.recognize(image)
+
+
+@pytest.fixture(scope="module")
+def en_page_img():
+    return render(EN_LINES)
+
+
+@pytest.fixture(scope="module")
+def zh_page_img():
+    return render(ZH_LINES, size=(900, 360))
+
+
+@pytest.mark.parametrize("engine", ["tesseract", "rapidocr"])
+def test_english_page_each_engine(engine, en_page_img):
+    res = OcrRouter(engine, preprocess=False).read(as_page(en_page_img))
+    assert res.engine == engine
+    assert "Certified Welding Inspector" in res.text
+    assert "21034567" in res.text
+    assert res.text.count("\n") == len(res.lines) - 1
+    assert 0.8 < res.mean_conf <= 1.0
+    word = next(w for ln in res.lines for w in ln.words if w.text == "21034567")
+    x0, y0, x1, y1 = word.bbox
+    assert 300 < x0 < x1 < 800 and 250 < y0 < y1 < 400  # fourth line, middle of the page
+
+
+@pytest.mark.parametrize("engine", ["tesseract", "rapidocr"])
+def test_chinese_page_each_engine_without_spurious_spaces(engine, zh_page_img):
+    res = OcrRouter(engine, preprocess=False).read(as_page(zh_page_img))
+    assert "学位证书" in res.text  # no space between the characters
+    assert "南京工业大学" in res.text
+    assert res.language == "zh"
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_rotated_page_is_turned_upright(degrees, en_page_img):
+    turned = en_page_img.rotate(-degrees, expand=True)  # rotate clockwise by `degrees`
+    page = as_page(turned)
+    res = OcrRouter("tesseract").read(page)
+    assert res.rotation == (360 - degrees) % 360
+    assert page.corrected is not None and page.corrected.size == en_page_img.size
+    assert "Certified Welding Inspector" in res.text
+
+
+def test_small_chinese_card_upside_down_uses_fallback_and_reads(tmp_path):
+    card = render(["居民身份证", "姓名 张伟", "住址 江苏省泰州市海陵区"], size=(856, 540), font_px=44, font=SANS_CJK)
+    page = as_page(rotate_clockwise(card, 180))
+    res = OcrRouter("auto").read(page)
+    assert res.rotation == 180
+    assert res.engine == "rapidocr"
+    assert "江苏省泰州市海陵区" in squash(res.text)
+
+
+def test_skew_is_measured_and_removed(en_page_img):
+    tilted = en_page_img.rotate(2.5, expand=False, fillcolor="white")
+    assert abs(estimate_skew(tilted) + 2.5) <= 0.3
+    res = OcrRouter("tesseract").read(as_page(tilted))
+    assert abs(res.skew + 2.5) <= 0.3
+    assert "Certified Welding Inspector" in res.text
+
+
+def test_auto_routes_chinese_to_rapidocr_and_clean_latin_to_tesseract(en_page_img, zh_page_img):
+    tess, rapid = Counting(TesseractBackend()), Counting(RapidBackend())
+    router = OcrRouter("auto", backends={"tesseract": tess, "rapidocr": rapid})
+    assert router.read(as_page(en_page_img)).engine == "tesseract"
+    assert (tess.calls, rapid.calls) == (1, 0)
+    zh = router.read(as_page(zh_page_img))
+    assert zh.engine == "rapidocr" and rapid.calls == 1
+    assert "学位证书" in zh.text
+
+
+def test_cache_second_read_calls_no_engine(tmp_path: Path, en_page_img):
+    cache_dir = tmp_path / "cache"
+    tess = Counting(TesseractBackend())
+    router = OcrRouter("tesseract", cache=OcrCache(cache_dir), backends={"tesseract": tess})
+    turned = rotate_clockwise(en_page_img, 90)
+    first = router.read(as_page(turned))
+    again = as_page(turned)
+    second = router.read(again)
+    assert tess.calls == 1
+    assert second.text == first.text and second.rotation == first.rotation == 270
+    assert again.corrected is not None and again.corrected.size == en_page_img.size
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
+    files = list(cache_dir.rglob("*.json"))
+    assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    # a different engine mode is a different key
+    other = OcrRouter("auto", cache=OcrCache(cache_dir), backends={"tesseract": tess})
+    other.read(as_page(turned))
+    assert tess.calls == 2
+
+
+def test_get_router_is_cached_per_process(tmp_path: Path):
+    assert get_router("tesseract", tmp_path) is get_router("tesseract", tmp_path)
+    assert get_router("tesseract", None) is not get_router("rapidocr", None)
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        get_router("paddle", None)
