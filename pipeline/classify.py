@@ -1,0 +1,363 @@
+"""Which document each page is, and which pages make one document.
+
+Keywords, patterns and layout cues per doc type are data (pipeline/data/doc_types.yaml);
+this module scores a page against every type and takes the best only when it is clear: a page
+that fits nothing stays `unknown` (the checks raise UNCLASSIFIED_PAGE), never forced into a type.
+
+Layout cues come from the corrected image (card-sized aspect, ruled table, red seal) and the
+OCR lines (MRZ). `layout["red_seals"]` lists seal boxes in corrected-image coordinates for
+every page: the application-form extractor uses them to see whether the 单位意见 box is sealed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from PIL import Image
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from pipeline.errors import DataFileError
+from pipeline.models import DocType, Document, DocumentFile, Page, PageInfo
+
+log = logging.getLogger(__name__)
+
+_DATA_FILE = "data/doc_types.yaml"
+
+
+# --------------------------------------------------------------------------- data
+
+
+class Grouping(BaseModel):
+    multi_page: bool = False
+    sides: bool = False
+    back_keywords: list[str] = Field(default_factory=list)
+
+
+class TypeSpec(BaseModel):
+    min_score: float
+    keywords: dict[str, float]
+    patterns: dict[str, float] = Field(default_factory=dict)
+    layout: dict[str, float] = Field(default_factory=dict)
+    grouping: Grouping = Field(default_factory=Grouping)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, v: dict[str, float]) -> dict[str, float]:
+        for pat in v:
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise ValueError(f"pattern {pat!r} does not compile: {exc}") from exc
+        return v
+
+    @field_validator("layout")
+    @classmethod
+    def _known_cues(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = set(v) - LAYOUT_CUES
+        if unknown:
+            raise ValueError(f"unknown layout cue(s) {sorted(unknown)}; valid: {sorted(LAYOUT_CUES)}")
+        return v
+
+
+class Settings(BaseModel):
+    fuzzy_min_length: int = 4
+    fuzzy_threshold: float = 86
+    fuzzy_weight: float = 0.7
+    margin: float = 0.5
+    strong_score: float = 8.0
+    card_aspect: float = 1.585
+    card_aspect_tolerance: float = 0.14
+
+
+class DocTypeData(BaseModel):
+    settings: Settings
+    types: dict[DocType, TypeSpec]
+
+    @field_validator("types")
+    @classmethod
+    def _no_unknown(cls, v: dict[DocType, TypeSpec]) -> dict[DocType, TypeSpec]:
+        if DocType.UNKNOWN in v:
+            raise ValueError("'unknown' is what fits nothing; it takes no keywords")
+        return v
+
+
+LAYOUT_CUES = {"card_sized", "has_mrz", "mrz_passport", "ruled_table", "red_seal"}
+
+
+@cache
+def doc_type_data() -> DocTypeData:
+    text = resources.files("pipeline").joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    try:
+        return DocTypeData.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise DataFileError(f"pipeline/{_DATA_FILE} 格式错误", f"pipeline/{_DATA_FILE} is invalid: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- layout cues
+
+
+def _is_mrz_line(text: str) -> bool:
+    t = re.sub(r"\s+", "", text).upper().replace("«", "<<")
+    return len(t) >= 25 and t.count("<") >= 3 and bool(re.fullmatch(r"[A-Z0-9<]+", t))
+
+
+def mrz_cues(info: PageInfo) -> dict[str, Any]:
+    lines = [ln.text for ln in info.ocr.lines] if info.ocr else []
+    if info.ocr and not lines:
+        lines = info.ocr.text.splitlines()
+    mrz = [re.sub(r"\s+", "", t).upper() for t in lines if _is_mrz_line(t)]
+    return {"has_mrz": bool(mrz), "mrz_type": mrz[0][:1] if mrz else None}
+
+
+def card_cue(width: int, height: int, s: Settings) -> dict[str, Any]:
+    if not width or not height:
+        return {"card_sized": False, "aspect": None}
+    aspect = max(width, height) / min(width, height)
+    return {"card_sized": abs(aspect - s.card_aspect) <= s.card_aspect_tolerance, "aspect": round(aspect, 3)}
+
+
+def image_cues(img: Image.Image | None) -> dict[str, Any]:
+    """Ruled table and red seals from the corrected image, on a downscaled copy (cheap)."""
+    if img is None:
+        return {"ruled_table": False, "table_lines": {"h": 0, "v": 0}, "red_seal": False, "red_seals": []}
+    import cv2
+    import numpy as np
+
+    scale = min(1.0, 1000 / max(img.size))
+    small = img.convert("RGB")
+    if scale < 1.0:
+        small = small.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+    arr = np.asarray(small)
+    h_lines, v_lines = _table_lines(arr, cv2, np)
+    seals = [tuple(int(round(c / scale)) for c in box) for box in _red_seals(arr, cv2, np)]
+    return {"ruled_table": h_lines >= 4 and v_lines >= 2, "table_lines": {"h": h_lines, "v": v_lines},
+            "red_seal": bool(seals), "red_seals": [list(b) for b in seals]}
+
+
+def _table_lines(arr: Any, cv2: Any, np: Any) -> tuple[int, int]:
+    gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    bw = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    h, w = bw.shape
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, w // 4), 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(10, h // 10)))
+    horiz = cv2.morphologyEx(bw, cv2.MORPH_OPEN, hk)
+    vert = cv2.morphologyEx(bw, cv2.MORPH_OPEN, vk)
+    n_h = _count_runs(np.any(horiz > 0, axis=1))
+    n_v = _count_runs(np.any(vert > 0, axis=0))
+    return n_h, n_v
+
+
+def _count_runs(mask: Any) -> int:
+    """Separate lines: runs of True in a 1-D mask (a thick line counts once)."""
+    runs = 0
+    prev = False
+    for v in mask.tolist():
+        if v and not prev:
+            runs += 1
+        prev = bool(v)
+    return runs
+
+
+def _red_seals(arr: Any, cv2: Any, np: Any) -> list[tuple[int, int, int, int]]:
+    """Red roughly-round blobs (official seals are red circles or ovals with red text inside)."""
+    hsv = cv2.cvtColor(arr, cv2.COLOR_RGB2HSV)
+    lo = cv2.inRange(hsv, (0, 70, 60), (12, 255, 255))
+    hi = cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
+    mask = cv2.bitwise_or(lo, hi)
+    h, w = mask.shape
+    k = max(3, min(h, w) // 60)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    min_side = max(12, int(min(h, w) * 0.05))
+    out = []
+    for c in contours:
+        x, y, bw, bh = cv2.boundingRect(c)
+        if bw < min_side or bh < min_side:
+            continue
+        if not 0.6 <= bw / bh <= 1.67:
+            continue
+        fill = cv2.countNonZero(mask[y:y + bh, x:x + bw]) / float(bw * bh)
+        if fill < 0.05:
+            continue
+        out.append((x, y, x + bw, y + bh))
+    return out
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+class TypeScore(BaseModel):
+    doc_type: DocType
+    score: float
+    hits: list[str]
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def score_text(text: str, layout: dict[str, Any]) -> list[TypeScore]:
+    """Score every doc type on a page's text and layout cues, best first."""
+    from rapidfuzz import fuzz
+
+    data = doc_type_data()
+    s = data.settings
+    comp = _compact(text)
+    scores: list[TypeScore] = []
+    for dt, spec in data.types.items():
+        total = 0.0
+        hits: list[str] = []
+        for kw, weight in spec.keywords.items():
+            k = _compact(kw)
+            if k in comp:
+                total += weight
+                hits.append(kw)
+            elif len(k) >= s.fuzzy_min_length and comp and fuzz.partial_ratio(k, comp) >= s.fuzzy_threshold:
+                total += weight * s.fuzzy_weight
+                hits.append(f"~{kw}")
+        for pat, weight in spec.patterns.items():
+            if re.search(pat, text) or re.search(pat, re.sub(r"[ \t]+", "", text)):
+                total += weight
+                hits.append(f"/{pat[:20]}/")
+        for cue, weight in spec.layout.items():
+            on = bool(layout.get(cue)) if cue != "mrz_passport" else layout.get("mrz_type") == "P"
+            if on:
+                total += weight
+                hits.append(f"[{cue}]")
+        scores.append(TypeScore(doc_type=dt, score=round(total, 3), hits=hits))
+    scores.sort(key=lambda t: -t.score)
+    return scores
+
+
+def decide(scores: list[TypeScore]) -> tuple[DocType, float]:
+    """The best type if it clears its own minimum and the runner-up; else unknown."""
+    data = doc_type_data()
+    s = data.settings
+    if not scores:
+        return DocType.UNKNOWN, 0.0
+    best = scores[0]
+    second = scores[1].score if len(scores) > 1 else 0.0
+    if best.score < data.types[best.doc_type].min_score or best.score - second < s.margin:
+        return DocType.UNKNOWN, 0.0
+    strength = min(1.0, best.score / s.strong_score)
+    margin = (best.score - max(second, 0.0)) / best.score
+    return best.doc_type, round(max(0.05, min(1.0, 0.5 * strength + 0.5 * margin)), 3)
+
+
+def classify_page(page: Page) -> None:
+    """Set page.info.doc_type, classification_confidence and layout cues (in place)."""
+    info = page.info
+    s = doc_type_data().settings
+    img = page.corrected if page.corrected is not None else page.image
+    layout: dict[str, Any] = dict(info.layout)
+    w, h = (img.size if img is not None else (info.width, info.height))
+    layout.update(card_cue(w, h, s))
+    layout.update(mrz_cues(info))
+    try:
+        layout.update(image_cues(img))
+    except Exception as exc:  # noqa: BLE001 — a cue we cannot compute must not lose the page
+        log.warning("layout cues failed on %s p%s: %s", info.file, info.page, exc)
+        layout.setdefault("red_seals", [])
+    text = info.ocr.text if info.ocr else ""
+    if info.ocr and not text and info.ocr.lines:
+        text = "\n".join(ln.text for ln in info.ocr.lines)
+    scores = score_text(text, layout)
+    doc_type, conf = decide(scores)
+    layout["type_scores"] = {str(t.doc_type): t.score for t in scores[:3] if t.score > 0}
+    if doc_type != DocType.UNKNOWN:
+        spec = doc_type_data().types[doc_type]
+        if spec.grouping.sides:
+            layout["side"] = "back" if _is_back(text, spec.grouping.back_keywords) else "front"
+    info.layout = layout
+    info.doc_type = doc_type
+    info.classification_confidence = conf
+
+
+def _is_back(text: str, back_keywords: list[str]) -> bool:
+    comp = _compact(text)
+    has_back = any(_compact(k) in comp for k in back_keywords)
+    has_front = any(_compact(k) in comp for k in ("姓名", "公民身份号码", "出生"))
+    return has_back and not has_front
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+class _Group(BaseModel):
+    doc_type: DocType
+    pages: list[PageInfo]
+
+
+def group_documents(pages: list[PageInfo]) -> list[Document]:
+    """Group classified pages into documents, in input order (doc ids D01, D02, ...).
+
+    - consecutive pages of one file with the same type are one document;
+    - an unknown page right after a multi-page document of the same file (a contract's clause
+      pages) continues it and takes its type (layout["continuation"] = True);
+    - a change of type inside a file starts a new document (one PDF, several documents);
+    - card types (ID card, permits): a one-page front and a one-page back next to each other
+      are one document, whether they came as one file or two."""
+    data = doc_type_data()
+    groups: list[_Group] = []
+    for info in pages:
+        prev = groups[-1] if groups else None
+        same_file = prev is not None and (prev.pages[-1].file == info.file
+                                          or _same_series(prev.pages[-1].file, info.file))
+        if prev is not None and same_file and info.doc_type == prev.doc_type and info.doc_type != DocType.UNKNOWN:
+            prev.pages.append(info)
+            continue
+        if (prev is not None and same_file and info.doc_type == DocType.UNKNOWN and prev.doc_type != DocType.UNKNOWN
+                and data.types[prev.doc_type].grouping.multi_page and _has_text(info)):
+            info.doc_type = prev.doc_type
+            info.classification_confidence = round(min(p.classification_confidence for p in prev.pages) * 0.8, 3)
+            info.layout = {**info.layout, "continuation": True}
+            prev.pages.append(info)
+            continue
+        groups.append(_Group(doc_type=info.doc_type, pages=[info]))
+    groups = _join_sides(groups)
+    docs: list[Document] = []
+    for g in groups:
+        files: list[DocumentFile] = []
+        for p in g.pages:
+            if files and files[-1].path == p.file:
+                files[-1].pages.append(p.page)
+            else:
+                files.append(DocumentFile(path=p.file, sha256=p.file_sha256, pages=[p.page]))
+        own = [p.classification_confidence for p in g.pages if not p.layout.get("continuation")] or [0.0]
+        docs.append(Document(doc_id=f"D{len(docs) + 1:02d}", doc_type=g.doc_type, files=files,
+                             classification_confidence=round(sum(own) / len(own), 3)))
+    return docs
+
+
+def _same_series(a: str, b: str) -> bool:
+    """'contract_p1.jpg' and 'contract_p2.jpg': pages of one paper scanned as separate files."""
+    def stem(path: str) -> str:
+        name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+        return re.sub(r"(?:[\s_\-]*(?:p|page|第|页|part)?[\s_\-]*\d+[\s_\-]*(?:页)?)$", "", name)
+
+    sa, sb = stem(a), stem(b)
+    return bool(sa) and sa == sb and a != b
+
+
+def _has_text(info: PageInfo) -> bool:
+    return bool(info.ocr and info.ocr.text.strip())
+
+
+def _join_sides(groups: list[_Group]) -> list[_Group]:
+    data = doc_type_data()
+    out: list[_Group] = []
+    for g in groups:
+        prev = out[-1] if out else None
+        if (prev is not None and g.doc_type == prev.doc_type and g.doc_type != DocType.UNKNOWN
+                and data.types[g.doc_type].grouping.sides and len(prev.pages) == 1 and len(g.pages) == 1):
+            sides = {prev.pages[0].layout.get("side"), g.pages[0].layout.get("side")}
+            if sides == {"front", "back"}:
+                prev.pages.append(g.pages[0])
+                continue
+        out.append(g)
+    return out

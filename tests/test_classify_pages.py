@@ -1,0 +1,149 @@
+"""Page classification on realistic OCR text (with the noise tesseract and RapidOCR leave),
+grouping of pages into documents, and the layout cues on rendered images."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+
+from pipeline.classify import classify_page, group_documents, image_cues, score_text
+from pipeline.models import DocType, OcrLine, OcrResult, Page, PageInfo
+
+TEXTS: dict[DocType, str] = {
+    DocType.RESIDENT_ID_CARD: "姓 名 张 三\n性 别 男 民 族 汉\n出 生 1990 年 1 月 2 日\n住 址 江苏省泰州市海陵区东风路12号\n"
+                              "公民身份号码 321283199001021232",
+    DocType.PASSPORT: "中华人民共和国\nPEOPLE'S REPUBLIC OF CHINA\n护照 PASSPORT\n类型/Type 国家码/Country Code 护照号/Passport No.\n"
+                      "P CHN E12345678\n姓/Surname\n张/ZHANG\n名/Given names\n三/SAN\n性别/Sex 出生地点/Place of birth\n"
+                      "男/M 江苏/JIANGSU\nP<CHNZHANG<<SAN<<<<<<<<<<<<<<<<<<<<<<<<<<<<<\nE123456782CHN9001022M3503018<<<<<<<<<<<<<<<8",
+    DocType.HK_MACAO_PERMIT: "港澳居民来往内地通行证\nMAINLAND TRAVEL PERMIT FOR HONG KONG AND MACAO RESIDENTS\n姓名 陈大文\n"
+                             "CHAN, TAI MAN\n出生日期 1985.03.12 性别 男\n有效期限 2018.05.01-2028.04.30\nH12345678 换证次数 01",
+    DocType.TAIWAN_PERMIT: "台湾居民来往大陆通行证\nMAINLAND TRAVEL PERMIT FOR TAIWAN RESIDENTS\n姓 名 林志明\nLIN, CHIH-MING\n"
+                           "出生日期 1988.07.21 性别 男\n有效期限 2019.01.10-2024.01.09\n证件号码 01234567",
+    DocType.DIPLOMA: "普 通 高 等 学 校\n毕 业 证 书\n学生 张三，性别男，一九九〇年一月二日生，于二〇〇八年九月至二〇一二年六月\n"
+                     "在本校机械工程专业四年制本科学习，修完教学计划规定的全部课程，成绩合格，准予毕业。\n校长：李四\n"
+                     "证书编号：102871201205001234",
+    DocType.DEGREE_CERTIFICATE: "学 士 学 位 证 书\n张三，男，一九九〇年一月二日生。在南京理工大学机械工程专业完成了本科学习计划，"
+                                "业已毕业，经审核符合《中华人民共和国学位条例》的规定，授予工学学士学位。\n南京理工大学学位评定委员会主席",
+    DocType.OVERSEAS_DEGREE_CERTIFICATION: "国外学历学位认证书\n教留服认美[2016]01234号\n张三，男，1990年1月2日出生，"
+                                           "于2013年9月至2015年5月在美国普渡大学学习，获得硕士学位。\n认证结论：该学位证书真实。\n"
+                                           "教育部留学服务中心",
+    DocType.QUALIFICATION_CERTIFICATE: "AMERICAN WELDING SOCIETY\nThis is to certify that\nSAN ZHANG\nhas met the requirements "
+                                       "as a\nCertified Welding Inspector\nCertificate Number 12345678\nExpiration Date 2027-03-01",
+    DocType.SOCIAL_INSURANCE_RECORD: "江苏省社会保险参保缴费证明（个人）\n姓名 张三 公民身份号码 321283199001021232\n"
+                                     "参保单位 泰州市某某机械有限公司\n年月 养老保险 医疗保险 失业保险 缴费基数\n"
+                                     "2022-01 已缴 已缴 已缴 6000\n泰州市社会保险基金管理中心",
+    DocType.LABOR_CONTRACT: "劳 动 合 同 书\n甲方（用人单位）：泰州市某某机械有限公司\n乙方（劳动者）：张三\n"
+                            "第一条 合同期限 本合同为固定期限劳动合同，自2021年3月1日起至2024年2月29日止。\n"
+                            "第二条 工作内容和工作地点 工作地点：江苏省泰州市",
+    DocType.WORK_PERMIT: "中华人民共和国外国人工作许可证\nFOREIGNER'S WORK PERMIT OF THE PEOPLE'S REPUBLIC OF CHINA\n"
+                         "姓名 Name MUELLER HANS\n国籍 Nationality DEU\n许可证号 Permit No. 132000123456789012\n"
+                         "工作单位 Employer 泰州某某医药有限公司",
+    DocType.APPLICATION_FORM: "国际职业资格比照认定专业技术资格申报表\n姓 名 张三 性 别 男 联系电话 13800000000\n"
+                              "证件类型 居民身份证 证件号码 321283199001021232\n现工作单位及职务 泰州市某某机械有限公司 工程师\n"
+                              "职业资格译名及目录序号 注册焊接检验师 31\n单位意见 （公章） 年 月 日\n行政主管 部门意见",
+}
+
+
+def _page(text: str, file: str = "f.jpg", page: int = 1, img: Image.Image | None = None) -> Page:
+    lines = [OcrLine(text=t, bbox=(10, 10 + 40 * i, 900, 40 + 40 * i), conf=0.9) for i, t in enumerate(text.splitlines())]
+    w, h = img.size if img is not None else (1240, 1754)
+    info = PageInfo(file=file, file_sha256="0" * 64, page=page, width=w, height=h,
+                    ocr=OcrResult(engine="tesseract", text=text, lines=lines))
+    return Page(info=info, image=img, corrected=img)
+
+
+@pytest.mark.parametrize("doc_type", list(TEXTS))
+def test_each_type_is_recognised(doc_type: DocType) -> None:
+    p = _page(TEXTS[doc_type])
+    classify_page(p)
+    assert p.info.doc_type == doc_type, p.info.layout.get("type_scores")
+    assert 0.3 <= p.info.classification_confidence <= 1.0
+
+
+def test_unrelated_page_stays_unknown() -> None:
+    p = _page("会议纪要\n今天天气晴朗，项目组讨论了下周的工作安排。\nMeeting notes: lunch at noon.")
+    classify_page(p)
+    assert p.info.doc_type == DocType.UNKNOWN
+    assert p.info.classification_confidence == 0.0
+
+
+def test_blank_page_is_unknown() -> None:
+    p = _page("")
+    classify_page(p)
+    assert p.info.doc_type == DocType.UNKNOWN
+
+
+def test_id_card_back_alone_is_an_id_card_back() -> None:
+    p = _page("中华人民共和国\n居 民 身 份 证\n签发机关 泰州市公安局海陵分局\n有效期限 2015.03.01-2035.03.01",
+              img=Image.new("RGB", (856, 540), "white"))
+    classify_page(p)
+    assert p.info.doc_type == DocType.RESIDENT_ID_CARD
+    assert p.info.layout["side"] == "back"
+    assert p.info.layout["card_sized"] is True
+
+
+def test_fuzzy_keyword_survives_one_misread_character() -> None:
+    scores = score_text("国外学历学位认征书\n教育部留学服务中心", {})
+    assert scores[0].doc_type == DocType.OVERSEAS_DEGREE_CERTIFICATION
+    assert any(h.startswith("~") for h in scores[0].hits)
+
+
+def _classified(text: str, file: str, page: int = 1, img: Image.Image | None = None) -> PageInfo:
+    p = _page(text, file, page, img)
+    classify_page(p)
+    return p.info
+
+
+def test_front_and_back_in_two_files_make_one_document() -> None:
+    card = Image.new("RGB", (856, 540), "white")
+    front = _classified(TEXTS[DocType.RESIDENT_ID_CARD], "id_front.jpg", img=card)
+    back = _classified("居民身份证\n签发机关 泰州市公安局\n有效期限 2015.03.01-长期", "id_back.jpg", img=card)
+    form = _classified(TEXTS[DocType.APPLICATION_FORM], "form.pdf")
+    docs = group_documents([front, back, form])
+    assert [d.doc_type for d in docs] == [DocType.RESIDENT_ID_CARD, DocType.APPLICATION_FORM]
+    assert [f.path for f in docs[0].files] == ["id_front.jpg", "id_back.jpg"]
+    assert [d.doc_id for d in docs] == ["D01", "D02"]
+
+
+def test_contract_clause_pages_continue_the_contract_and_a_new_type_splits() -> None:
+    p1 = _classified(TEXTS[DocType.LABOR_CONTRACT], "bundle.pdf", 1)
+    p2 = _classified("第五条 社会保险和福利待遇\n第六条 本合同未尽事宜按国家有关规定执行。", "bundle.pdf", 2)
+    p3 = _classified(TEXTS[DocType.SOCIAL_INSURANCE_RECORD], "bundle.pdf", 3)
+    assert p2.doc_type in (DocType.UNKNOWN, DocType.LABOR_CONTRACT)
+    docs = group_documents([p1, p2, p3])
+    assert [d.doc_type for d in docs] == [DocType.LABOR_CONTRACT, DocType.SOCIAL_INSURANCE_RECORD]
+    assert docs[0].files[0].pages == [1, 2]
+    assert docs[1].files[0].pages == [3]
+    assert p2.doc_type == DocType.LABOR_CONTRACT
+
+
+def test_unknown_page_after_a_single_page_type_stays_its_own_document() -> None:
+    a = _classified(TEXTS[DocType.DIPLOMA], "scan.pdf", 1)
+    b = _classified("会议纪要 今天讨论工作安排", "scan.pdf", 2)
+    docs = group_documents([a, b])
+    assert [d.doc_type for d in docs] == [DocType.DIPLOMA, DocType.UNKNOWN]
+
+
+def test_image_cues_find_ruled_table_and_red_seal() -> None:
+    img = Image.new("RGB", (1240, 1754), "white")
+    d = ImageDraw.Draw(img)
+    for y in range(200, 1400, 150):
+        d.line([(100, y), (1140, y)], fill="black", width=3)
+    for x in (100, 500, 1140):
+        d.line([(x, 200), (x, 1250)], fill="black", width=3)
+    d.ellipse([(800, 1450), (1000, 1650)], outline=(220, 20, 30), width=8)
+    d.text((850, 1540), "公章", fill=(220, 20, 30))
+    cues = image_cues(img)
+    assert cues["ruled_table"] is True
+    assert cues["table_lines"]["h"] >= 8
+    assert cues["red_seal"] is True
+    x0, y0, x1, y1 = cues["red_seals"][0]
+    assert abs(x0 - 800) < 25 and abs(y0 - 1450) < 25 and abs(x1 - 1000) < 25 and abs(y1 - 1650) < 25
+
+
+def test_plain_page_has_no_table_and_no_seal() -> None:
+    img = Image.new("RGB", (1240, 1754), "white")
+    ImageDraw.Draw(img).text((100, 100), "plain text only", fill="black")
+    cues = image_cues(img)
+    assert cues["ruled_table"] is False
+    assert cues["red_seals"] == []
