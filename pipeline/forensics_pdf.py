@@ -1,0 +1,262 @@
+"""PDF forensics: edited metadata, revisions appended after creation, text layer vs image.
+
+A scanned certificate turned into a PDF is written once. Editing tools leave their name in
+Producer/Creator, push ModDate past CreationDate, or append an incremental update (another
+xref section and %%EOF). A text layer that says one number while the pixels show another
+is the classic "edited the OCR layer" or "pasted an image over the text" forgery.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+from PIL import Image
+
+from pipeline.flags import make_flag
+from pipeline.forensics import Signature, classify_software, config
+from pipeline.models import BBox, Evidence, Flag, OcrResult, Page
+from pipeline.privacy import mask_id
+
+log = logging.getLogger(__name__)
+
+_PDF_DATE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?")
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def parse_pdf_date(value: str | None) -> datetime | None:
+    """'D:20230102030405+08'00'' → aware datetime (UTC when no zone is given)."""
+    if not value:
+        return None
+    m = _PDF_DATE.match(str(value).strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, s, sign, tzh, tzm = m.groups()
+    try:
+        tz = UTC
+        if sign in ("+", "-") and tzh:
+            off = timedelta(hours=int(tzh), minutes=int(tzm or 0))
+            tz = timezone(off if sign == "+" else -off)
+        return datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0), int(s or 0), tzinfo=tz)
+    except ValueError:
+        return None
+
+
+@dataclass
+class Revisions:
+    """Incremental-update structure read from the raw bytes."""
+
+    eof_markers: int
+    linearized: bool
+    appended: int  # revisions appended after the first complete one
+    signature_only: bool  # every appended revision carries a /ByteRange (an e-signature)
+
+
+def count_revisions(raw: bytes, linearized: bool) -> Revisions:
+    """Each save-by-append adds an xref/trailer and a %%EOF; a linearized file has two by design."""
+    ends = [m.end() for m in re.finditer(rb"%%EOF", raw)]
+    base = 2 if linearized else 1
+    appended = max(0, len(ends) - base)
+    sections = [raw[ends[i - 1]:ends[i]] for i in range(base, len(ends))] if appended else []
+    sig_only = bool(sections) and all(b"/ByteRange" in s for s in sections)
+    return Revisions(len(ends), linearized, appended, sig_only)
+
+
+def _pdf_software(pdf: pikepdf.Pdf) -> dict[str, str]:
+    found: dict[str, str] = {}
+    try:
+        info = pdf.docinfo
+        for key in ("/Producer", "/Creator"):
+            if key in info:
+                found[key.strip("/")] = str(info[key])
+    except Exception:  # noqa: BLE001 - broken docinfo: nothing to read
+        pass
+    try:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            for key in ("xmp:CreatorTool", "pdf:Producer"):
+                v = meta.get(key)
+                if v:
+                    found[key] = str(v)
+    except Exception:  # noqa: BLE001
+        pass
+    return found
+
+
+def _docinfo_date(pdf: pikepdf.Pdf, key: str) -> datetime | None:
+    try:
+        return parse_pdf_date(str(pdf.docinfo[key])) if key in pdf.docinfo else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _match(text: str, sigs: list[Signature]) -> str | None:
+    kind, name = classify_software(text, sigs)
+    return name if kind == "editor" else None
+
+
+def pdf_findings(path: Path) -> list[str]:
+    """Human-readable reasons (Chinese / English) the PDF was modified; empty when it looks clean."""
+    cfg = config()
+    raw = path.read_bytes()
+    with pikepdf.open(path) as pdf:
+        software = _pdf_software(pdf)
+        created = _docinfo_date(pdf, "/CreationDate")
+        modified = _docinfo_date(pdf, "/ModDate")
+        revs = count_revisions(raw, bool(pdf.is_linearized))
+
+    strong: list[str] = []
+    weak: list[str] = []
+    for key, value in software.items():
+        if name := _match(value, cfg.pdf_editors.strong):
+            strong.append(f"{key}={value!r} → {name}")
+        elif name := _match(value, cfg.pdf_editors.weak):
+            weak.append(f"{key}={value!r} → {name}")
+
+    other: list[str] = []
+    if revs.appended and not (revs.signature_only and cfg.pdf.signature_updates_ok):
+        other.append(f"增量更新 {revs.appended} 次 / {revs.appended} incremental update(s) "
+                     f"({revs.eof_markers} %%EOF{', linearized' if revs.linearized else ''})")
+    if created and modified:
+        gap = modified - created
+        if gap > timedelta(hours=cfg.pdf.mod_after_creation_hours):
+            other.append(f"修改时间晚于创建时间 {_fmt_gap(gap)} / ModDate {_fmt_gap(gap)} after CreationDate "
+                         f"({created.date().isoformat()} → {modified.date().isoformat()})")
+    reasons = [f"编辑软件 / editing software: {s}" for s in strong] + other
+    if weak and (other or strong):
+        reasons += [f"软件 / software: {s}" for s in weak]
+    return reasons
+
+
+def _fmt_gap(gap: timedelta) -> str:
+    return f"{gap.days}d" if gap.days >= 1 else f"{gap.seconds // 3600}h"
+
+
+def screen_pdf_file(path: Path, rel: str) -> list[Flag]:
+    """PDF_MODIFIED when editing software, a late ModDate or appended revisions show."""
+    try:
+        reasons = pdf_findings(path)
+    except pikepdf.PdfError as exc:
+        log.info("forensics: %s not screened (pikepdf: %s)", rel, type(exc).__name__)
+        return []
+    if not reasons:
+        return []
+    return [make_flag("PDF_MODIFIED", [Evidence(file=rel, page=1)], detail="; ".join(reasons))]
+
+
+# --------------------------------------------------------------------------- text layer vs image
+
+_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
+
+
+def _digits_re(min_digits: int) -> re.Pattern[str]:
+    return re.compile(rf"(?<![0-9A-Za-z])([0-9]{{{min_digits - 1},}}[0-9Xx])(?![0-9])")
+
+
+def number_tokens(text: str, min_digits: int) -> list[tuple[str, str]]:
+    """(shape, canonical) pairs: ('date', 'YYYYMMDD') or ('num<len>', digits), spaces inside ignored."""
+    out: list[tuple[str, str]] = []
+    for m in _DATE.finditer(text):
+        y, mo, d = m.groups()
+        if 1 <= int(mo) <= 12 and 1 <= int(d) <= 31:
+            out.append(("date", f"{y}{int(mo):02d}{int(d):02d}"))
+    squashed = re.sub(r"(?<=\d) (?=\d)", "", _DATE.sub(" ", text))
+    for m in _digits_re(min_digits).finditer(squashed):
+        tok = m.group(1).upper()
+        out.append((f"num{len(tok)}", tok))
+    return out
+
+
+def _word_candidates(tl: OcrResult, min_digits: int) -> list[tuple[str, str, BBox, str]]:
+    """Text-layer numbers and dates with their boxes: (shape, canonical, bbox, as printed)."""
+    cands: list[tuple[str, str, BBox, str]] = []
+    for line in tl.lines:
+        units = [(line.text, line.bbox)] if not line.words else [(w.text, w.bbox) for w in line.words]
+        # dates often span words ("2020 年 5 月 1 日"): try the line too when words give nothing
+        found = False
+        for text, bbox in units:
+            for shape, canon in number_tokens(text, min_digits):
+                cands.append((shape, canon, bbox, text))
+                found = True
+        if not found and line.words:
+            for shape, canon in number_tokens(line.text, min_digits):
+                cands.append((shape, canon, line.bbox, line.text))
+    return cands
+
+
+def _ocr_crop(crop: Image.Image, lang: str, upscale: float) -> str:
+    """Tesseract on one small crop (a single line-ish region); cheap compared with a full page."""
+    import pytesseract
+
+    if upscale != 1.0:
+        crop = crop.resize((max(1, int(crop.width * upscale)), max(1, int(crop.height * upscale))),
+                           Image.Resampling.LANCZOS)
+    return pytesseract.image_to_string(crop, lang=lang, config="--psm 6")
+
+
+def _shown(value: str) -> str:
+    return mask_id(value) or value if len(value) >= 15 else value
+
+
+def _first_diff(a: str, b: str) -> int:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i + 1
+    return min(len(a), len(b)) + 1
+
+
+def screen_text_layer(page: Page) -> list[Flag]:
+    """PDF_TEXT_LAYER_MISMATCH: a long number or a date in the text layer that the pixels at the
+    same place do not show, while they do show another number of the same shape.
+
+    Only the regions around those numbers are OCRed (tesseract, a few crops per page), and a
+    disagreement is confirmed by a second, upscaled read before it is reported.
+    """
+    tl: OcrResult | None = page.extras.get("text_layer")
+    image = page.image if page.image is not None else page.corrected
+    if tl is None or image is None or not tl.lines:
+        return []
+    cfg = config().text_layer
+    grey = image.convert("L")
+    sx = grey.width / tl.width if tl.width else 1.0
+    sy = grey.height / tl.height if tl.height else 1.0
+    flags: list[Flag] = []
+    for shape, canon, bbox, _printed in _word_candidates(tl, cfg.min_digits)[: cfg.max_tokens]:
+        x0, y0, x1, y1 = bbox[0] * sx, bbox[1] * sy, bbox[2] * sx, bbox[3] * sy
+        h = max(8.0, y1 - y0)
+        m = cfg.crop_margin * h
+        box = (int(max(0, x0 - 2 * m)), int(max(0, y0 - m)), int(min(grey.width, x1 + 2 * m)),
+               int(min(grey.height, y1 + m)))
+        if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+            continue
+        crop = grey.crop(box)
+        if float(np.asarray(crop).std()) < 2.0:
+            # blank pixels under the text: a hidden text layer over nothing is its own kind of
+            # mismatch, but blank crops also come from white-on-white form fields; skip
+            continue
+        upscale = max(1.0, 32.0 / h)
+        seen = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale), cfg.min_digits)
+                if t[0] == shape]
+        if not seen or any(c == canon for _, c in seen):
+            continue
+        # confirm with a second read at twice the scale before accusing anyone
+        seen2 = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale * 2), cfg.min_digits)
+                 if t[0] == shape]
+        if not seen2 or any(c == canon for _, c in seen2):
+            continue
+        shown = seen2[0][1]
+        kind = "日期 / date" if shape == "date" else f"{len(canon)} 位号码 / {len(canon)}-digit number"
+        detail = (f"{kind}: 文字层 / text layer {_shown(canon)} ≠ 图像 / image {_shown(shown)}, "
+                  f"第 {_first_diff(canon, shown)} 位起不同 / differs from position {_first_diff(canon, shown)}; "
+                  f"bbox in rendered page pixels")
+        ev_box: BBox = (int(x0), int(y0), int(x1), int(y1))
+        flags.append(make_flag("PDF_TEXT_LAYER_MISMATCH",
+                               [Evidence(file=page.info.file, page=page.info.page, bbox=ev_box)],
+                               detail=detail))
+    return flags
