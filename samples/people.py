@@ -128,9 +128,14 @@ class _CertEntry(BaseModel):
     series: str
 
 
+class _Chamber(BaseModel):
+    name: str
+    city: str
+
+
 class CertificatesData(BaseModel):
     issuers: dict[str, _Issuer]
-    ihk_chambers: list[str]
+    ihk_chambers: list[_Chamber]
     entries: list[_CertEntry]
 
 
@@ -573,7 +578,7 @@ def _make_certificate(rng: random.Random, person: Person, catalog_id: int, today
     title = e.title_f if (person.sex == "F" and e.title_f) else e.title
     issuer = iss.printed
     if iss.layout == "ihk":
-        issuer = rng.choice(cd.ihk_chambers)
+        issuer = rng.choice(cd.ihk_chambers).name
     latest = today - timedelta(days=60)  # handed in a while after it was issued
     expiry = None
     if iss.valid_years:  # the copy handed in is the current, renewed one

@@ -411,10 +411,10 @@ def seal(sheet: Sheet, cx_mm: float, cy_mm: float, rim_text: str, rng: random.Ra
     ld.ellipse([c - r, c - r, c + r, c + r], outline=255, width=max(2, int(d * 0.035)))
     ld.polygon(_star(c, c, r * 0.27), fill=255)
     n = max(1, len(rim_text))
-    span = min(250.0, 22.0 * n) * math.pi / 180
-    char_px = int(min(r * 0.30, (r * 0.78) * span / n * 0.95))
+    span = min(270.0, 30.0 * n) * math.pi / 180
+    rr = r * 0.72
+    char_px = int(min(r * 0.27, rr * span / n * 0.82))
     f = font("serif_bold" if rng.random() < 0.5 else "sans_bold", max(8, char_px))
-    rr = r * 0.74
     for i, ch in enumerate(rim_text):
         a = -math.pi / 2 - span / 2 + span * (i + 0.5) / n
         glyph = Image.new("L", (char_px * 2, char_px * 2), 0)

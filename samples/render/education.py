@@ -287,7 +287,7 @@ def render_overseas_degree_certification(applicant: Applicant, rng: random.Rando
                 b.set("graduation_date", ed.graduation_date.isoformat(), val, box)
         t.cell(8, 0, "认证意见", "serif", 11)
         yy = t.y_edges[8] + 6
-        opinion = (f"经审核，该证书为{czh}{ed.institution_zh or ed.institution}颁发的{degree_zh}证书，"
+        opinion = (f"经审核，该证书为{ed.institution_zh or czh + ed.institution}颁发的{degree_zh}证书，"
                    f"证书真实有效，所获学位相当于我国{degree_zh}。")
         s.wrap(62, yy, opinion, w - 25 - 64, "serif", 11)
     else:
