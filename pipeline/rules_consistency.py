@@ -221,6 +221,13 @@ def normalize_employer(text: str, policy: PolicyData) -> str:
     return t.lower()
 
 
+def _core(normalized: str, policy: PolicyData) -> str:
+    for suffix in policy.employer_strip_suffixes:
+        if normalized.endswith(suffix) and len(normalized) > len(suffix):
+            return normalized[: -len(suffix)]
+    return normalized
+
+
 def _cjk(text: str) -> bool:
     return bool(re.search(r"[\u3400-\u9fff]", text))
 
@@ -237,7 +244,8 @@ def check_employer(view: CaseView) -> list[Flag]:
         if _cjk(s.value) != _cjk(ref.value):
             continue  # a Chinese name and an English name of the company: not comparable here
         n = normalize_employer(s.value, view.policy)
-        if n != ref_n and fuzz.ratio(n, ref_n) < view.policy.thresholds.employer_similarity:
+        if n != ref_n and fuzz.ratio(_core(n, view.policy), _core(ref_n, view.policy)) < \
+                view.policy.thresholds.employer_similarity:
             bad.append(s)
     if not bad:
         return []

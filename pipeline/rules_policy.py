@@ -110,6 +110,7 @@ class PolicyData(BaseModel):
     thresholds: Thresholds
     employer_equivalents: dict[str, str] = Field(default_factory=dict)
     employer_drop: list[str] = Field(default_factory=list)
+    employer_strip_suffixes: list[str] = Field(default_factory=list)
     issuer_families: list[IssuerFamily] = Field(default_factory=list)
     recommendation: list[RecommendationRule]
     default_recommendation: Recommendation

@@ -445,3 +445,4 @@ def test_recommendation_precedence():
     assert recommend([gap, inel, inv], policy) == "refer_for_investigation"
     assert recommend([make_flag("NAME_MISMATCH", detail="x"), inel], policy) == "refer_for_investigation"
     assert recommend([make_flag("EMPLOYER_MISMATCH", detail="x")], policy) == "return_for_materials"
+    assert recommend([make_flag("IMAGE_EDITING_SOFTWARE", software="Photoshop")], policy) == "refer_for_investigation"

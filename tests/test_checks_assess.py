@@ -1,0 +1,62 @@
+"""assess() end to end on hand-built documents with the real catalogue and matcher."""
+
+from __future__ import annotations
+
+from test_checks_rules import APP_DATE, clean_docs, doc
+
+from pipeline.checks import assess
+from pipeline.models import DocType, Evidence, PageInfo
+
+
+def _assess(docs, pages=None, pre_flags=None):
+    return assess(case_id="A0001", source="A0001_张伟", documents=list(docs.values()), pages=pages or [],
+                  input_files=[], errors=[], pre_flags=pre_flags or [], application_date=APP_DATE,
+                  catalog_file=None)
+
+
+def serious(case):
+    return {f.code for f in case.flags if f.category in {"gap", "policy", "inconsistency", "forgery"}}
+
+
+def test_clean_cwi_goes_to_panel_with_versions_and_fingerprints():
+    pages = [PageInfo(file="D03.jpg", file_sha256="0", page=1, width=10, height=10,
+                      doc_type=DocType.QUALIFICATION_CERTIFICATE, image_phash="c3a1f0e0d0c0b0a0")]
+    case = _assess(clean_docs(), pages)
+    assert case.qualification.status == "matched" and case.qualification.catalog_id == 31
+    assert case.qualification.catalog_version == "taizhou-2022-batch-1"
+    assert case.qualification.recognized_title == "工程师" and case.qualification.series == "机械工程"
+    assert serious(case) == set()
+    assert case.recommendation == "forward_to_panel"
+    assert case.versions is not None and case.versions.credcase
+    assert case.versions.catalog_batch == "taizhou-2022-batch-1"
+    assert case.versions.tesseract and case.versions.tesseract[0].isdigit()
+    fps = {(f.kind, f.value) for f in case.fingerprints}
+    assert ("cert_number", "22041231") in fps and ("cert_image", "c3a1f0e0d0c0b0a0") in fps
+
+
+def test_near_miss_certificate_is_not_in_catalog():
+    d = clean_docs()
+    d["cert"] = doc("D03", DocType.QUALIFICATION_CERTIFICATE, holder_name="Wei ZHANG",
+                    title="Certified Associate Welding Inspector", issuer="American Welding Society",
+                    issue_date="2022-04-01")
+    case = _assess(d)
+    assert "QUALIFICATION_NOT_IN_CATALOG" in serious(case)
+    assert case.recommendation == "ineligible"
+    assert case.qualification.catalog_id is None
+
+
+def test_regional_chamber_certificate_and_pre_flags_kept():
+    from pipeline.flags import make_flag
+
+    d = clean_docs()
+    d["cert"] = doc("D03", DocType.QUALIFICATION_CERTIFICATE, holder_name="Wei Zhang", title="Industriemechanikerin",
+                    issuer="Industrie- und Handelskammer zu Köln", issue_date="2012-07-01")
+    d["form"] = doc("D06", DocType.APPLICATION_FORM, name="张伟", catalog_number=37, requested_title="助理工程师",
+                    requested_series="机械工程", unit_seal_present=True, employer="泰州华达机械有限公司")
+    case = _assess(d)
+    assert case.qualification.catalog_id == 37
+    assert serious(case) == set(), case.flags
+    pre = make_flag("PDF_MODIFIED", [Evidence(file="x.pdf", page=1)], detail="incremental update")
+    case = _assess(clean_docs(), pre_flags=[pre])
+    assert "PDF_MODIFIED" in serious(case)
+    assert case.recommendation == "refer_for_investigation"
