@@ -174,7 +174,18 @@ def labeled(ctx: DocContext, doc_type: str, field_name: str, pattern: str | None
     mine = {compact(x).casefold() for x in labels}
     stops = [s for s in all_labels(doc_type) if compact(s).casefold() not in mine
              and not any(compact(s).casefold() in x for x in mine)] + list(extra_stops)
-    return ctx.value_for(_variants(labels), pattern=pattern, stop_labels=_variants(stops), below=below, right=right)
+    labs, stop_labs = _variants(labels), _variants(stops)
+    hit = ctx.value_for(labs, pattern=pattern, stop_labels=stop_labs, below=below, right=right)
+    if hit is not None or pattern is None:
+        return hit
+    # tesseract spaces CJK characters apart ("泰 州 康 泰"): match the pattern on the compacted value
+    plain = ctx.value_for(labs, stop_labels=stop_labs, below=below, right=right)
+    if plain is None:
+        return None
+    m = re.search(pattern, compact(plain.text))
+    if not m:
+        return None
+    return Hit(m.group(0), plain.bbox, plain.lines, plain.method + ":compacted", plain.weight)
 
 
 def sub_hit(hit: Hit, start: int, end: int, method: str | None = None) -> Hit:
@@ -373,3 +384,27 @@ def date_field(ctx: DocContext, hit: Hit | None, order: str = "DMY", month_ok: b
 def digits_only(text: str) -> str:
     """Digits of a number printed with OCR noise (normalize.repair_digits: only where a digit must stand)."""
     return re.sub(r"\D", "", normalize.repair_digits(text))
+
+
+def rows_of(ctx: DocContext) -> list[list[Line]]:
+    """The document's lines grouped into visual rows (the base already orders them row by row):
+    one table row is one group whether tesseract read it as one line or RapidOCR as cells."""
+    rows: list[list[Line]] = []
+    for ln in ctx.lines:
+        if rows:
+            last = rows[-1]
+            ref = last[0]
+            if ln.page_index == ref.page_index and abs(ln.cy - ref.cy) <= 0.5 * min(ln.height, ref.height) \
+                    and ln.bbox[0] >= last[-1].bbox[0]:
+                last.append(ln)
+                continue
+        rows.append([ln])
+    return rows
+
+
+def row_text(row: Sequence[Line]) -> str:
+    return " ".join(compact(ln.text) for ln in row)
+
+
+def row_hit(row: Sequence[Line], method: str, text: str | None = None, weight: float = 0.9) -> Hit:
+    return Hit(text if text is not None else row_text(row), union_bbox(ln.bbox for ln in row), list(row), method, weight)
