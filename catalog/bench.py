@@ -1,0 +1,136 @@
+"""`python -m catalog.bench`: matcher accuracy on the case table and queries per second.
+
+The case table (tests/data/match_cases.yaml) holds certificate wording as printed, OCR damage,
+German forms, generic titles with/without issuer and near misses. Accuracy is reported the way
+the risk lies: wrong matches and near misses matched must be zero; positives found is a rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from catalog.matcher import Matcher, get_matcher
+from pipeline.errors import DataFileError
+
+DEFAULT_CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "match_cases.yaml"
+
+
+class MatchCase(BaseModel):
+    text: str
+    issuer: str | None = None
+    full_text: str | None = None
+    id: int | None = None
+    status: str
+    kind: str = "printed"
+
+
+@dataclass
+class CaseReport:
+    total: int = 0
+    positives: int = 0  # expected `matched`
+    positives_ok: int = 0
+    expected_other: int = 0  # expected review/no_match, not near misses
+    expected_other_ok: int = 0
+    near_misses: int = 0
+    near_miss_matched: int = 0
+    near_miss_exact_status: int = 0
+    wrong_matches: int = 0  # matched to an id other than expected
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def positives_accuracy(self) -> float:
+        return self.positives_ok / self.positives if self.positives else 1.0
+
+
+def load_cases(path: Path = DEFAULT_CASES) -> list[MatchCase]:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for i, c in enumerate(raw.get("cases", [])):
+        try:
+            out.append(MatchCase.model_validate(c))
+        except ValidationError as exc:
+            raise DataFileError(f"案例文件 {path} 第 {i + 1} 条无效", f"case file {path}, case #{i + 1}: {exc}") from exc
+    return out
+
+
+def evaluate(cases: list[MatchCase], matcher: Matcher) -> CaseReport:
+    rep = CaseReport(total=len(cases))
+    for c in cases:
+        r = matcher.match(c.text, c.issuer, c.full_text)
+        got = r.status.value
+        line = f"{c.text!r} issuer={c.issuer!r}: expected {c.status} {c.id}, got {got} {r.catalog_id} ({r.score})"
+        if got == "matched" and c.id != r.catalog_id:
+            rep.wrong_matches += 1
+        if c.kind == "near_miss":
+            rep.near_misses += 1
+            if got == "matched":
+                rep.near_miss_matched += 1
+                rep.failures.append("NEAR MISS MATCHED " + line)
+            elif got == c.status:
+                rep.near_miss_exact_status += 1
+        elif c.status == "matched":
+            rep.positives += 1
+            if got == "matched" and r.catalog_id == c.id:
+                rep.positives_ok += 1
+            else:
+                rep.failures.append("MISSED " + line)
+        else:
+            rep.expected_other += 1
+            if got == c.status and (got == "no_match" or r.catalog_id == c.id):
+                rep.expected_other_ok += 1
+            else:
+                rep.failures.append("STATUS " + line)
+    return rep
+
+
+def queries_per_second(matcher: Matcher, queries: list[tuple[str, str | None]], seconds: float = 2.0) -> float:
+    n = 0
+    start = time.perf_counter()
+    while True:
+        for text, issuer in queries:
+            matcher.match(text, issuer)
+        n += len(queries)
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return n / elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m catalog.bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    ap.add_argument("--catalog", type=Path, default=None)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    matcher = get_matcher(args.catalog)
+    build = time.perf_counter() - t0
+    cases = load_cases(args.cases)
+    rep = evaluate(cases, matcher)
+    print(f"catalogue {matcher.catalog.batch_id}: {len(matcher.catalog.entries)} entries, "
+          f"{len(matcher.forms)} forms, built in {build * 1000:.0f} ms")
+    print(f"cases: {rep.total}  positives: {rep.positives}  near misses: {rep.near_misses}  "
+          f"other expected review/no_match: {rep.expected_other}")
+    print(f"positives accuracy: {rep.positives_ok}/{rep.positives} = {rep.positives_accuracy:.1%}")
+    print(f"wrong matches (matched to a wrong id): {rep.wrong_matches}")
+    print(f"near misses matched: {rep.near_miss_matched}/{rep.near_misses} "
+          f"(exact expected status {rep.near_miss_exact_status}/{rep.near_misses})")
+    print(f"generic/other expected status: {rep.expected_other_ok}/{rep.expected_other}")
+    for f in rep.failures:
+        print("  " + f)
+    short = [(c.text, c.issuer) for c in cases if c.full_text is None and len(c.text.split()) <= 8]
+    print(f"short titles: {queries_per_second(matcher, short, args.seconds):,.0f} queries/s on one core "
+          f"({len(short)} distinct queries, issuer included when the case has one)")
+    clean = [(e.name_en, None) for e in matcher.catalog.entries]
+    print(f"catalogue names: {queries_per_second(matcher, clean, args.seconds / 2):,.0f} queries/s")
+    return 0 if rep.wrong_matches == 0 and rep.near_miss_matched == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
