@@ -180,9 +180,9 @@ class DocContext:
             found = self.find_label(labels, after)
             if not found:
                 return None
-            ln, _start, end, lab = found
+            ln, start, end, lab = found
             after = ln.index
-            for hit in self._candidates(ln, end, lab, stop_labels, below, right, max_below):
+            for hit in self._candidates(ln, start, end, lab, stop_labels, below, right, max_below):
                 if accept is not None and not accept(hit.text):
                     continue
                 if pat is None:
@@ -199,7 +199,7 @@ class DocContext:
                         bbox = base_line.sub_bbox(off + s, off + e)
                     return Hit(m.group(group), bbox, hit.lines, hit.method, hit.weight)
 
-    def _candidates(self, ln: Line, end: int, lab: str, stop_labels: Sequence[str], below: bool,
+    def _candidates(self, ln: Line, start: int, end: int, lab: str, stop_labels: Sequence[str], below: bool,
                     right: bool, max_below: float) -> Iterable[Hit]:
         rest = ln.text[end:]
         cut = len(rest)
@@ -211,7 +211,7 @@ class DocContext:
         if value:
             off = end + rest.find(value)
             yield Hit(value, ln.sub_bbox(off, off + len(value)), [ln], f"label:{lab}", METHOD_WEIGHT["same_line"])
-        label_box = ln.sub_bbox(0, end) if value else ln.bbox
+        label_box = ln.sub_bbox(start, end)  # the label's own span: values sit beside or under it
         if right:
             for other in self._right_of(ln, label_box):
                 text = self._cut(other.text, stop_labels)

@@ -248,8 +248,13 @@ def latin_tokens(text: str) -> list[str]:
 
 def format_latin_name(surname: str, given: str | None) -> str:
     """'SURNAME, GIVEN NAMES' in capitals, single spaces (DESIGN: Latin names on passports)."""
-    s = " ".join(latin_tokens(surname))
-    g = " ".join(latin_tokens(given or ""))
+    def words(text: str) -> str:  # hyphens and apostrophes inside a name stay (CHIH-MING, O'BRIEN)
+        t = _fold(text).upper()
+        toks = [re.sub(r"[^A-Z'\-]", "", w).strip("'-") for w in re.split(r"[\s,<]+", t)]
+        return " ".join(w for w in toks if w)
+
+    s = words(surname)
+    g = words(given or "")
     return f"{s}, {g}" if g else s
 
 

@@ -1,0 +1,188 @@
+"""Passport data page: the printed (visual) zone and the MRZ, read separately and compared.
+
+Fields (DESIGN names): name (Chinese if printed, else the Latin name), name_latin
+("SURNAME, GIVEN NAMES"), sex, birth_date, id_number (passport number), nationality,
+valid_until, mrz_valid; plus the MRZ's own reading (mrz_format, mrz_number, mrz_name,
+mrz_birth_date, mrz_expiry_date, mrz_sex, mrz_nationality, mrz_issuing_state,
+mrz_failed_checks) and the comparison: mrz_visual_mismatch (bool) with
+mrz_visual_mismatch_fields ("birth_date,id_number", ...) — a forged printed zone over an
+original MRZ shows there (MRZ_VISUAL_MISMATCH).
+
+Which value is reported: the printed one when it was read; the MRZ's when the printed one was
+not read and the MRZ check digit for that field passes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors import register
+from extractors.base import DocContext, all_labels, field_labels
+from extractors.mrz import MrzResult, find_mrz
+from extractors.normalize import (
+    clean_chinese_name,
+    format_latin_name,
+    has_cjk,
+    iso_date,
+    latin_names_match,
+    latin_tokens,
+    parse_date,
+    parse_sex,
+)
+from pipeline.models import DocType, ExtractedField
+
+_LABELS = "identity_labels.yaml"
+_SECTION = "passport"
+PASSPORT_NUMBER = re.compile(r"(?<![A-Z0-9])([A-Z]{1,2}[0-9]{7,8}|[A-Z0-9]{8,9})(?![A-Z0-9])")
+
+
+def _labels(field: str) -> list[str]:
+    return field_labels(_LABELS, _SECTION)[field]
+
+
+def _latin_part(text: str) -> str:
+    return " ".join(latin_tokens(re.sub(r"[\u3400-\u9fff]", " ", text)))
+
+
+def _number_ok(text: str) -> bool:
+    m = PASSPORT_NUMBER.search(text.upper().replace(" ", ""))
+    return bool(m) and sum(c.isdigit() for c in m.group(1)) >= 5
+
+
+def _mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list) -> dict[str, ExtractedField]:
+    ev = ctx.evidence(refs)
+    conf = round(min(r.conf for r in refs) if refs else 0.5, 3)
+
+    def f(value: object, check: str | None = None) -> ExtractedField:
+        ok = mrz.checks.get(check, True) if check else True
+        return ExtractedField(value=value, raw="\n".join(mrz.raw_lines), confidence=conf if ok else conf * 0.5,
+                              evidence=ev, method=f"mrz:{mrz.format}")
+
+    failed = ",".join(k for k, v in mrz.checks.items() if not v)
+    return {
+        "mrz_valid": f(mrz.valid),
+        "mrz_format": f(mrz.format),
+        "mrz_number": f(mrz.number, "number"),
+        "mrz_name": f(mrz.name),
+        "mrz_birth_date": f(mrz.birth_date, "birth_date"),
+        "mrz_expiry_date": f(mrz.expiry_date, "expiry_date"),
+        "mrz_sex": f(mrz.sex),
+        "mrz_nationality": f(mrz.nationality),
+        "mrz_issuing_state": f(mrz.issuing_state),
+        "mrz_failed_checks": f(failed),
+    }
+
+
+def compare_mrz_visual(out: dict[str, ExtractedField]) -> list[str]:
+    """Fields where the printed zone and the MRZ disagree (both read)."""
+    pairs = [("id_number", "mrz_number"), ("birth_date", "mrz_birth_date"), ("valid_until", "mrz_expiry_date"),
+             ("sex", "mrz_sex")]
+    bad: list[str] = []
+    for vis, mrz in pairs:
+        a, b = out.get(vis), out.get(mrz)
+        if a is None or b is None or a.value in (None, "") or b.value in (None, ""):
+            continue
+        if a.method.startswith("mrz"):
+            continue  # the visual field was filled from the MRZ: nothing to compare
+        if str(a.value).replace(" ", "").upper() != str(b.value).replace(" ", "").upper():
+            bad.append(vis)
+    a, b = out.get("name_latin"), out.get("mrz_name")
+    if a and b and a.value and b.value and not a.method.startswith("mrz") and not latin_names_match(str(a.value), str(b.value)):
+        bad.append("name_latin")
+    return bad
+
+
+def _visual(ctx: DocContext, stops: list[str]) -> dict[str, ExtractedField]:
+    out: dict[str, ExtractedField] = {}
+    sur = ctx.value_for(_labels("surname"), stop_labels=stops, accept=lambda t: bool(_latin_part(t) or has_cjk(t)))
+    giv = ctx.value_for(_labels("given_names"), stop_labels=stops, accept=lambda t: bool(_latin_part(t) or has_cjk(t)))
+    zh_name = ctx.value_for(_labels("name"), stop_labels=stops, accept=has_cjk)
+    if sur:
+        s_lat, g_lat = _latin_part(sur.text), _latin_part(giv.text) if giv else ""
+        if s_lat:
+            hits = [h for h in (sur, giv) if h]
+            out["name_latin"] = ExtractedField(
+                value=format_latin_name(s_lat, g_lat), raw=" / ".join(h.text for h in hits),
+                confidence=round(min(h.conf for h in hits), 3), evidence=[e for h in hits for e in ctx.evidence(h.lines, h.bbox)],
+                method="label:surname+given_names")
+        s_zh = clean_chinese_name(sur.text)
+        g_zh = clean_chinese_name(giv.text) if giv else ""
+        if s_zh and not zh_name:
+            hits = [h for h in (sur, giv) if h]
+            out["name"] = ExtractedField(value=s_zh + g_zh, raw=" / ".join(h.text for h in hits),
+                                         confidence=round(min(h.conf for h in hits), 3),
+                                         evidence=[e for h in hits for e in ctx.evidence(h.lines, h.bbox)],
+                                         method="label:姓/名")
+    if zh_name:
+        out["name"] = ctx.field(clean_chinese_name(zh_name.text), zh_name)
+
+    hit = ctx.value_for(_labels("sex"), stop_labels=stops, accept=parse_sex)
+    if hit:
+        out["sex"] = ctx.field(parse_sex(hit.text), hit)
+    for field, key in (("birth_date", "birth_date"), ("valid_until", "valid_until"), ("issue_date", "issue_date")):
+        hit = ctx.value_for(_labels(key), stop_labels=stops, accept=lambda t: parse_date(t, repair=True))
+        if hit:
+            out[field] = ctx.field(iso_date(hit.text, repair=True), hit)
+    hit = ctx.value_for(_labels("id_number"), stop_labels=stops, accept=_number_ok)
+    if hit:
+        m = PASSPORT_NUMBER.search(hit.text.upper().replace(" ", ""))
+        if m:
+            out["id_number"] = ctx.field(m.group(1), hit)
+    hit = ctx.value_for(_labels("nationality"), stop_labels=stops, accept=lambda t: bool(t.strip()))
+    if hit:
+        out["nationality"] = ctx.field(_nationality(hit.text), hit)
+    hit = ctx.value_for(_labels("place_of_birth"), stop_labels=stops, accept=lambda t: bool(t.strip()))
+    if hit:
+        out["place_of_birth"] = ctx.field(hit.text.strip(), hit)
+    return out
+
+
+def _nationality(text: str) -> str:
+    """'中国/CHINESE' → 'CHN'; a three-letter code stays; otherwise the text as printed."""
+    t = text.upper()
+    m = re.search(r"\b([A-Z]{3})\b", t)
+    if "中国" in text or "CHINESE" in t:
+        return "CHN"
+    if "DEUTSCH" in t or "GERMAN" in t:
+        return "D"
+    return m.group(1) if m else text.strip()
+
+
+def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResult, refs: list) -> None:
+    """Fields the printed zone did not give, from the MRZ where its check passes."""
+    ev = ctx.evidence(refs)
+    conf = round(min(r.conf for r in refs) if refs else 0.5, 3) * 0.95
+    raw = "\n".join(mrz.raw_lines)
+    candidates = {
+        "id_number": (mrz.number, mrz.checks.get("number", False)),
+        "birth_date": (mrz.birth_date, mrz.checks.get("birth_date", False)),
+        "valid_until": (mrz.expiry_date, mrz.checks.get("expiry_date", False)),
+        "sex": (mrz.sex, True),
+        "nationality": (mrz.nationality, True),
+        "name_latin": (mrz.name, bool(mrz.surname)),
+    }
+    for field, (value, ok) in candidates.items():
+        if field not in out and value and ok:
+            out[field] = ExtractedField(value=value, raw=raw, confidence=conf, evidence=ev, method=f"mrz:{mrz.format}")
+
+
+@register(DocType.PASSPORT)
+def extract_passport(ctx: DocContext) -> dict[str, ExtractedField]:
+    stops = all_labels(_LABELS, _SECTION)
+    out = _visual(ctx, stops)
+    found = find_mrz([(ln.text, ln) for ln in ctx.lines])
+    if found:
+        mrz, refs = found
+        out.update(_mrz_fields(ctx, mrz, refs))
+        fill_from_mrz(ctx, out, mrz, refs)
+        bad = compare_mrz_visual(out)
+        src = out["mrz_valid"]
+        out["mrz_visual_mismatch"] = ctx.derived(bool(bad), src, "compare:visual~mrz")
+        out["mrz_visual_mismatch_fields"] = ctx.derived(",".join(bad), src, "compare:visual~mrz")
+    else:
+        out["mrz_valid"] = ExtractedField(value=None, confidence=0.0, method="mrz:not_found")
+    if "name" not in out and "name_latin" in out:
+        nl = out["name_latin"]
+        out["name"] = ExtractedField(value=nl.value, raw=nl.raw, confidence=nl.confidence, evidence=list(nl.evidence),
+                                     method=nl.method)
+    return out
