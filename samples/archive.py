@@ -568,7 +568,7 @@ class _Namer:
     def name(self, template: str, doc_name: str, ext: str | None = None) -> str:
         self.counter += 1
         self.k += 1
-        t = self.clock
+        t = self.tick()
         name = template.format(doc=doc_name, n=f"{self.counter:04d}", k=self.k, stamp=t.strftime("%Y%m%d%H%M%S"),
                                epoch=int(t.timestamp() * 1000), date=t.strftime("%Y-%m-%d"),
                                time=t.strftime("%H.%M"))
@@ -629,8 +629,9 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
     level = recipe.level
     rotate_ok = recipe.writer not in ("pdf_text",) and level != "clean" and cd.tamper is None
     degraded: list[tuple[Image.Image, dg.Degraded, int]] = []
+    dpi = dg.choose_dpi(drng)  # one scanner setting for the whole document
     for pi, pg in enumerate(pages):
-        d = dg.degrade(pg, level, drng, rd.dpi)
+        d = dg.degrade(pg, level, drng, rd.dpi, dpi)
         img = d.image
         if cd.tamper and cd.tamper[0] == pi and len(doc_pages) == len(rd.pages):
             box = dg.map_box(d.matrix, cd.tamper[1])
@@ -747,6 +748,7 @@ def truth_of(c: Composed, files: list[dict[str, Any]], entry: str) -> dict[str, 
         rd = cd.rendered
         docs.append({"doc_id": cd.doc_id, "doc_type": cd.doc_type, "layout": rd.layout,
                      "fields": {k: _jsonable(v) for k, v in rd.fields.items()},
+                     "field_pages": {k: v[0] for k, v in rd.field_boxes.items()},
                      "field_text": dict(getattr(rd, "field_text", {}) or {}),
                      "files": doc_files})
     exp = set(c.flags_expected)
