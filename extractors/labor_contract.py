@@ -1,0 +1,62 @@
+"""劳动合同 (labour contract, several pages): employer (甲方), employee (乙方), the employee's
+ID number if printed, where the work is done (工作地点 — the checks use it for "works in
+Taizhou") and the contract term.
+
+The term is read from the clause "合同期限自2021年3月1日起至2024年2月29日止"; an open-ended
+contract (无固定期限 / "至法定…条件出现时止") gives `term_end` = null with raw "无固定期限".
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors import register
+from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled, labels_for
+from extractors.base import DocContext
+from extractors.resident_id_card import find_id_number, id_number_fields
+from pipeline.models import DocType, ExtractedField
+
+DT = "labor_contract"
+COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|事务所)"
+NAME = r"[\u4e00-\u9fff·]{2,6}|[A-Z][A-Za-z ,.'\-]{2,40}"
+OPEN_ENDED = re.compile(r"无\s*固\s*定\s*期\s*限|法定\s*(?:的)?\s*(?:解除|终止)\s*(?:或终止)?\s*条件出现")
+TERM = re.compile(r"(?:期限|自)\s*:?\s*(?:自\s*)?(?P<a>[^,，。;；至到]{6,24}?)\s*(?:起)?\s*(?:至|到|-|—|~)\s*"
+                  r"(?P<b>[^,，。;；]{4,30}?)\s*(?:止|为止|[,，。;；]|$)")
+
+
+@register(DocType.LABOR_CONTRACT)
+def extract_labor_contract(ctx: DocContext) -> dict[str, ExtractedField]:
+    prose = Prose.of(ctx)
+    t = prose.text
+    out: dict[str, ExtractedField] = {}
+
+    emp = labeled(ctx, DT, "employer", pattern=COMPANY) or labeled(ctx, DT, "employer")
+    if emp:
+        out["employer"] = ctx.field(compact(emp.text).strip("()"), emp)
+    name = labeled(ctx, DT, "name", pattern=NAME)
+    if name:
+        out["name"] = ctx.field(clean_name(name.text), name)
+    out.update(id_number_fields(ctx, find_id_number(ctx, labels_for(DT)["id_number"])))
+
+    loc = prose.search(r"工作地点\s*(?:为|是|在|:|设在|位于)\s*:?\s*(?P<w>[^,，。;；]{2,60}?)\s*(?:[,，。;；]|$)", "w",
+                       "prose:工作地点为")
+    if loc:
+        out["work_location"] = ctx.field(compact(loc.text), loc)
+
+    for m in TERM.finditer(t):
+        a = find_dates(m.group("a"))
+        if not a:
+            continue
+        hit = prose.hit(m.start(), m.end(), "prose:期限自…至…", 0.85)
+        out["term_start"] = ctx.field(a[0].iso, hit, raw=m.group("a"))
+        b = find_dates(m.group("b"))
+        if b:
+            out["term_end"] = ctx.field(b[0].iso, hit, raw=m.group("b"))
+        elif OPEN_ENDED.search(t):
+            out["term_end"] = ctx.field(None, hit, raw="无固定期限", method="prose:open_ended")
+        break
+    out["contract_type"] = ExtractedField(
+        value="open_ended" if OPEN_ENDED.search(t) else ("fixed_term" if "term_end" in out else None),
+        confidence=0.8, method="prose:contract_type",
+        evidence=out["term_start"].evidence if "term_start" in out else [])
+    return out
