@@ -1,0 +1,82 @@
+"""外国人工作许可证 (Foreigner's Work Permit): holder, permit number, nationality, employer and
+validity — the checks compare the employer with the other documents and the validity with the
+application date (WORK_PERMIT_EXPIRED).
+
+The card is bilingual (姓名 Name, 国籍 Nationality …), values beside or under the labels.
+`nationality` is an ISO 3166 alpha-3 code when the printed country is recognised (raw as
+printed); a Latin name is given as "SURNAME, GIVEN NAMES" (surname first, as the card prints it,
+or before the comma).
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors import register
+from extractors._common_docs import clean_name, compact, find_dates, labeled, sub_hit
+from extractors.base import DocContext
+from extractors.education import country_of, phrases
+from extractors.normalize import format_latin_name, has_cjk, parse_sex
+from pipeline.models import DocType, ExtractedField
+
+DT = "work_permit"
+COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|大学|学院)"
+
+
+def latin_name(text: str) -> str:
+    """'SMITH, JOHN PAUL' / 'SMITH JOHN PAUL' → 'SMITH, JOHN PAUL' (the card prints the surname first)."""
+    t = clean_name(text)
+    if "," in t:
+        s, _, g = t.partition(",")
+        return format_latin_name(s, g)
+    parts = t.split()
+    return format_latin_name(parts[0], " ".join(parts[1:])) if parts else t
+
+
+def nationality_code(text: str) -> str | None:
+    c = compact(text)
+    m = re.search(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])", c)
+    if m and m.group(1) in phrases().countries:
+        return m.group(1)
+    for code, ctry in phrases().countries.items():
+        if ctry.zh in c:
+            return code
+    found = country_of(c)
+    return found[0] if found else (m.group(1) if m else None)
+
+
+@register(DocType.WORK_PERMIT)
+def extract_work_permit(ctx: DocContext) -> dict[str, ExtractedField]:
+    out: dict[str, ExtractedField] = {}
+    name = labeled(ctx, DT, "name", pattern=r"[A-Z][A-Za-z ,.'\-]{2,60}|[\u4e00-\u9fff·]{2,10}")
+    if name:
+        raw = compact(name.text)
+        if has_cjk(raw):
+            out["name"] = ctx.field(clean_name(raw), name)
+        else:
+            out["name"] = ctx.field(latin_name(raw), name)
+    num = labeled(ctx, DT, "permit_number", pattern=r"[0-9A-Z][0-9A-Z\- ]{6,24}[0-9A-Z]")
+    if num:
+        out["permit_number"] = ctx.field(re.sub(r"[\s\-]", "", num.text).upper(), num)
+    nat = labeled(ctx, DT, "nationality")
+    if nat:
+        code = nationality_code(nat.text)
+        out["nationality"] = ctx.field(code or compact(nat.text), nat, confidence=nat.conf * (1.0 if code else 0.6))
+    emp = labeled(ctx, DT, "employer", pattern=COMPANY) or labeled(ctx, DT, "employer")
+    if emp:
+        out["employer"] = ctx.field(compact(emp.text), emp)
+    for fname in ("valid_until", "issue_date"):
+        h = labeled(ctx, DT, fname)
+        ds = find_dates(h.text) if h else []
+        if h and ds:
+            out[fname] = ctx.field(ds[-1].iso if fname == "valid_until" else ds[0].iso,
+                                   sub_hit(h, ds[-1].start, ds[-1].end) if fname == "valid_until"
+                                   else sub_hit(h, ds[0].start, ds[0].end))
+    sex = labeled(ctx, DT, "sex")
+    if sex and parse_sex(sex.text):
+        out["sex"] = ctx.field(parse_sex(sex.text), sex)
+    bd = labeled(ctx, DT, "birth")
+    bds = find_dates(bd.text) if bd else []
+    if bd and bds:
+        out["birth_date"] = ctx.field(bds[0].iso, bd)
+    return out
