@@ -481,11 +481,11 @@ class Table:
 
 
 def cell_parts(table: Table, row: int, col: int, parts: list[tuple[str, str | None]], fnt: str = "sans",
-               pt: float = 10) -> dict[str, tuple[str, Box]]:
+               pt: float = 10, col_end: int | None = None) -> dict[str, tuple[str, Box]]:
     """Left-aligned cell text built from parts, returning the tagged parts' boxes."""
     xs, ys = table.x_edges, table.y_edges
     text = "".join(p for p, _ in parts)
-    pt = table.sheet.fit_pt(text, fnt, pt, xs[col + 1] - xs[col] - 2)
+    pt = table.sheet.fit_pt(text, fnt, pt, xs[(col_end if col_end is not None else col) + 1] - xs[col] - 3)
     _, sub = table.sheet.text_parts(xs[col] + 1.5, (ys[row] + ys[row + 1]) / 2, parts, fnt, pt, anchor="lm")
     return sub
 
