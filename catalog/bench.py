@@ -91,15 +91,16 @@ def evaluate(cases: list[MatchCase], matcher: Matcher) -> CaseReport:
 
 
 def queries_per_second(matcher: Matcher, queries: list[tuple[str, str | None]], seconds: float = 2.0) -> float:
-    n = 0
+    """Best pass over the queries within `seconds` (the machine is shared: the best pass is the
+    least disturbed one, as with timeit)."""
+    best = 0.0
     start = time.perf_counter()
-    while True:
+    while time.perf_counter() - start < seconds or best == 0.0:
+        t = time.perf_counter()
         for text, issuer in queries:
             matcher.match(text, issuer)
-        n += len(queries)
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return n / elapsed
+        best = max(best, len(queries) / (time.perf_counter() - t))
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:

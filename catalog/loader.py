@@ -175,24 +175,31 @@ def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
     return problems
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~20x faster on the 3,000-line batch
+
+
+def _parse(path: Path) -> tuple[Any, list[tuple[str, str]]]:
+    try:
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader), []  # noqa: S506 (safe loader)
+    except OSError as exc:
+        return None, [(f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")]
+    except yaml.YAMLError as exc:
+        return None, [(f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}")]
+
+
 def validate_file(path: Path) -> list[tuple[str, str]]:
     """Problems of a batch file (empty list: valid). Never raises for bad content."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        return [(f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")]
-    except yaml.YAMLError as exc:
-        return [(f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}")]
-    return _check(raw, Path(path))
+    raw, problems = _parse(path)
+    return problems or _check(raw, Path(path))
 
 
 def _load_uncached(path: Path) -> Catalog:
-    problems = validate_file(path)
+    raw, problems = _parse(path)
+    problems = problems or _check(raw, path)
     if problems:
         zh = "；".join(p[0] for p in problems)
         en = "; ".join(p[1] for p in problems)
         raise DataFileError(f"目录批次文件 {path} 无效：{zh}", f"catalogue batch file {path} is invalid: {en}")
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     try:
         return Catalog.model_validate({**raw, "path": str(path)})
     except ValidationError as exc:

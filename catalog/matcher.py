@@ -68,8 +68,11 @@ class Folder:
         self._table = str.maketrans(s.char_map)
 
     def tokens(self, text: str) -> list[str]:
-        text = _HYPHEN_BREAK.sub("", unicodedata.normalize("NFKC", text))
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+        text = _HYPHEN_BREAK.sub("", text)
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+            text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = text.lower()
         for a, b in self._repl:
             text = text.replace(a, b)
         return [t for t in _SPLIT.split(text.translate(self._table)) if t]
@@ -102,6 +105,14 @@ class _IssuerEvidence:
     score: float = 0.0
     text: str = ""
     where: str = ""
+
+
+@dataclass
+class _IssuerTable:
+    short: dict[str, str]  # folded abbreviation → label
+    long_keys: list[str]  # folded names, by length
+    long_texts: list[str]
+    long_lens: list[int]
 
 
 @dataclass
@@ -150,8 +161,8 @@ class Matcher:
         self._cjk_forms = [f for f in self.long_forms if _CJK.search(f.key)]
         self._max_ngram = max(self.s.max_ngram, max(len(self.fold.tokens(f.text)) for f in self.forms))
         self._issuer_forms = {e.id: self._issuer_keys(e) for e in catalog.entries}
-        self._other_issuers = [(o.name, k, self._is_long(k)) for o in catalog.other_issuers
-                               for k in dict.fromkeys("".join(self.fold.tokens(x)) for x in o.forms + o.abbrevs) if k]
+        self._other_issuers = self._issuer_table([(x, o.name) for o in catalog.other_issuers
+                                                  for x in o.forms + o.abbrevs])
 
     # ------------------------------------------------------------------ helpers
 
@@ -160,14 +171,24 @@ class Matcher:
             return len(key) >= self.s.cjk_long_form_min
         return len(key) >= self.s.long_form_min
 
-    def _issuer_keys(self, e: CatalogEntry) -> list[tuple[str, str, bool]]:
+    def _issuer_table(self, texts: list[tuple[str, str]]) -> _IssuerTable:
+        """(form, label) pairs → lookup table: short forms as whole tokens, long ones by length."""
+        short: dict[str, str] = {}
+        long: list[tuple[str, str]] = []
+        for text, label in texts:
+            k = "".join(self.fold.tokens(text))
+            if not k:
+                continue
+            if self._is_long(k):
+                long.append((k, label))
+            else:
+                short.setdefault(k, label)
+        long = sorted(dict(long).items(), key=lambda kv: len(kv[0]))
+        return _IssuerTable(short, [k for k, _ in long], [t for _, t in long], [len(k) for k, _ in long])
+
+    def _issuer_keys(self, e: CatalogEntry) -> _IssuerTable:
         texts = [*e.issuers, _PAREN.sub("", e.issuer_en), e.issuer_zh, *e.issuer_abbrevs]
-        out = []
-        for t in dict.fromkeys(texts):
-            k = "".join(self.fold.tokens(t))
-            if k:
-                out.append((k, t, self._is_long(k)))
-        return out
+        return self._issuer_table([(t, t) for t in dict.fromkeys(texts)])
 
     def _query(self, text: str) -> _Query:
         toks = self.fold.tokens(text)
@@ -175,20 +196,6 @@ class Matcher:
         grams = list(dict.fromkeys(
             "".join(toks[i:j]) for i in range(len(toks)) for j in range(i + 1, min(len(toks), i + n) + 1)))
         return _Query("".join(toks), toks, set(grams), grams)
-
-    def _find(self, q: _Query, what: str, fuzzy: bool = True, long: bool | None = None) -> float:
-        """How well a folded form `what` appears in query text (0..100)."""
-        if not what:
-            return 0.0
-        if long if long is not None else self._is_long(what):
-            if what in q.key:
-                return 100.0
-            if not fuzzy:
-                return 0.0
-            if len(what) <= len(q.key):
-                return fuzz.partial_ratio(what, q.key)
-            return fuzz.ratio(what, q.key)
-        return 100.0 if what in q.ngrams else 0.0
 
     # ------------------------------------------------------------------ scoring
 
@@ -271,23 +278,34 @@ class Matcher:
                 kept.append(h)
         return kept
 
-    def _issuer_evidence(self, entry_id: int, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
+    def _scan(self, table: _IssuerTable, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
+        """Best appearance of any of a table's issuer names in the contexts (title: exact only)."""
         best = _IssuerEvidence()
-        for key, text, long in self._issuer_forms[entry_id]:
-            for where, q in ctx:
-                sc = self._find(q, key, where != "title", long)
-                if sc > best.score:
-                    best = _IssuerEvidence(sc, text, where)
+        for where, q in ctx:
+            for k in q.ngrams & table.short.keys():
+                return _IssuerEvidence(100.0, table.short[k], where)
+            for i, k in enumerate(table.long_keys):
+                if k in q.key:
+                    return _IssuerEvidence(100.0, table.long_texts[i], where)
+            if where == "title":
+                continue  # the title is matched as a credential, not searched for issuers
+            cut = max(best.score, self.s.issuer_weak)
+            n = bisect.bisect_right(table.long_lens, len(q.key))
+            if n:  # names no longer than the text: do they appear in it?
+                r = process.extractOne(q.key, table.long_keys[:n], scorer=fuzz.partial_ratio, score_cutoff=cut)
+                if r and r[1] > best.score:
+                    best = _IssuerEvidence(float(r[1]), table.long_texts[r[2]], where)
+            if n < len(table.long_keys):  # longer names: is the text a (noisy) copy of one?
+                r = process.extractOne(q.key, table.long_keys[n:], scorer=fuzz.ratio, score_cutoff=cut)
+                if r and r[1] > best.score:
+                    best = _IssuerEvidence(float(r[1]), table.long_texts[n + r[2]], where)
         return best
 
+    def _issuer_evidence(self, entry_id: int, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
+        return self._scan(self._issuer_forms[entry_id], ctx)
+
     def _counter_evidence(self, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
-        best = _IssuerEvidence()
-        for name, key, long in self._other_issuers:
-            for where, q in ctx:
-                sc = self._find(q, key, where != "title", long)
-                if sc > best.score:
-                    best = _IssuerEvidence(sc, name, where)
-        return best
+        return self._scan(self._other_issuers, ctx)
 
     # ------------------------------------------------------------------ public
 
@@ -312,8 +330,9 @@ class Matcher:
             ctx.append(("issuer", iq))
         if fq is not None:
             ctx.append(("full_text", fq))
-        counter_issuer = self._counter_evidence([("issuer", iq)]) if iq is not None else _IssuerEvidence()
         counter_any = self._counter_evidence(ctx)
+        counter_issuer = counter_any if counter_any.where == "issuer" else (
+            self._counter_evidence([("issuer", iq)]) if iq is not None and counter_any.score else _IssuerEvidence())
 
         positives = [h for h in ranked if not h.form.is_near_miss]
         evidence = {h.form.owner: self._issuer_evidence(h.form.owner, ctx) for h in positives[:6]}
@@ -369,7 +388,7 @@ class Matcher:
             near = ", ".join(str(n) for n in nm.near)
             reason = (f"近似但不在目录中 / near miss not in catalogue: '{f.text}' ({h.how} in {h.source}); "
                       f"resembles entries {near}; verdict {nm.verdict}")
-            return MatchCandidate.model_construct(catalog_id=nm.near[0] if nm.near else 0, name=nm.name,
+            return MatchCandidate(catalog_id=nm.near[0] if nm.near else 0, name=nm.name,
                                                   score=round(h.score, 1), reason=reason)
         e = self.entries[f.owner]
         reason = f"{f.kind} '{f.text}' ({h.how} in {h.source})"
@@ -379,7 +398,7 @@ class Matcher:
             reason += f"; issuer '{ev.text}' found in {ev.where} ({ev.score:.0f})"
         else:
             reason += "; no issuer evidence"
-        return MatchCandidate.model_construct(catalog_id=e.id, name=e.name_en, score=round(h.score, 1), reason=reason)
+        return MatchCandidate(catalog_id=e.id, name=e.name_en, score=round(h.score, 1), reason=reason)
 
 
 @functools.lru_cache(maxsize=8)
