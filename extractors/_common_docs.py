@@ -74,8 +74,17 @@ class LabelSet(BaseModel):
     labels: dict[str, list[str]]
 
 
+class FormWords(BaseModel):
+    """Answer words of the application form: titles (longest first), series, ID-document names."""
+
+    titles: list[str]
+    series: list[str]
+    id_types: dict[str, list[str]]
+
+
 class FieldLabels(BaseModel):
     doc_types: dict[str, LabelSet]
+    application_form_words: FormWords
 
 
 @lru_cache(maxsize=1)
