@@ -19,7 +19,7 @@ from pipeline.flags import make_flag
 from pipeline.models import IDENTITY_DOC_TYPES, DocType, Document, Evidence, Flag, MatchStatus
 from pipeline.names import same_name
 from pipeline.privacy import mask_id
-from pipeline.rules_document import ID_NUMBER_DOCS, id_checksum_ok, normalize_id
+from pipeline.rules_document import ID_NUMBER_DOCS, id_checksum_ok, normalize_id, ocr_slip
 from pipeline.rules_policy import CaseView, CatalogFacts, PolicyData, QualificationOutcome
 
 # Identity documents in the order their values are trusted as the reference.
@@ -115,7 +115,8 @@ def check_id_numbers(view: CaseView) -> list[Flag]:
     id_numbers = [Sighting(d, "id_number", n) for d in ids if (n := normalize_id(view.value(d, "id_number")))]
     form = view.first(DocType.APPLICATION_FORM)
     form_no = normalize_id(view.value(form, "id_number"))
-    if form is not None and form_no and id_numbers and form_no not in {s.value for s in id_numbers}:
+    if (form is not None and form_no and id_numbers and form_no not in {s.value for s in id_numbers}
+            and not any(_slip(form_no, s.value) for s in id_numbers)):
         bad.append((Sighting(form, "id_number", form_no), id_numbers[0]))
     card = view.first(DocType.RESIDENT_ID_CARD)
     ref_no = normalize_id(view.value(card, "id_number")) if card is not None else None
@@ -127,13 +128,18 @@ def check_id_numbers(view: CaseView) -> list[Flag]:
             if doc is ref.doc or doc.doc_type == DocType.APPLICATION_FORM:
                 continue
             n = normalize_id(view.value(doc, "id_number"))
-            if n and n != ref.value:
+            if n and n != ref.value and not _slip(n, ref.value):
                 bad.append((Sighting(doc, "id_number", n), ref))
     if not bad:
         return []
     detail = "；".join(f"{_label(view, s.doc)} {mask_id(s.value)} ≠ {_label(view, r.doc)} {mask_id(r.value)}"
                       for s, r in bad)
     return [make_flag("ID_NUMBER_MISMATCH", _evidence(view, [bad[0][1]] + [s for s, _ in bad]), detail=detail)]
+
+
+def _slip(a: str, b: str) -> bool:
+    """One character apart and one of them fails its check character: OCR, not another person."""
+    return ocr_slip(a, [b]) or ocr_slip(b, [a])
 
 
 # --------------------------------------------------------------------------- birth date and sex

@@ -63,16 +63,30 @@ def resident_id_numbers(view: CaseView) -> list[tuple[Document, str]]:
     return out
 
 
+def one_char_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def ocr_slip(number: str, others: list[str]) -> bool:
+    """Judgement call: a number failing its check character while another document shows a
+    valid number one character away is read as an OCR slip, not as an altered number (an
+    altered number is printed the same on every document the applicant made)."""
+    return id_checksum_ok(number) is False and any(
+        one_char_apart(number, o) and id_checksum_ok(o) for o in others)
+
+
 def check_id_numbers(view: CaseView) -> list[Flag]:
     """ID_NUMBER_CHECKSUM_INVALID / ID_NUMBER_REGION_UNKNOWN, once per distinct number."""
     bad_sum: dict[str, list[Evidence]] = {}
     bad_region: dict[str, list[Evidence]] = {}
-    for doc, number in resident_id_numbers(view):
+    found = resident_id_numbers(view)
+    all_numbers = [n for _, n in found]
+    for doc, number in found:
         ev = view.evidence(doc, "id_number")
         verdict = view.bool_value(doc, "id_checksum_valid")
         if verdict is None:
             verdict = id_checksum_ok(number)
-        if verdict is False:
+        if verdict is False and not ocr_slip(number, all_numbers):
             bad_sum.setdefault(number, []).extend(ev)
         region = view.bool_value(doc, "id_region_known")
         if region is None:
@@ -99,15 +113,16 @@ def check_mrz(view: CaseView) -> list[Flag]:
     for doc in view.docs(DocType.PASSPORT):
         if view.bool_value(doc, "mrz_valid") is False:
             f = view.field(doc, "mrz_valid")
-            detail = (f.raw if f is not None and f.raw else None) or view.value(doc, "mrz_check_detail",
-                                                                               gated=False) or "MRZ"
+            detail = (view.value(doc, "mrz_failed_checks", gated=False)
+                      or (f.raw if f is not None and f.raw and f.raw.lower() != "false" else None) or "MRZ")
             flags.append(make_flag("MRZ_CHECK_DIGIT_INVALID", view.evidence(doc, "mrz_valid", "mrz"),
                                    detail=detail))
         mismatch = view.field(doc, "mrz_visual_mismatch")
         if mismatch is not None:
             v = mismatch.value
             if v not in (None, False, "", [], "false", "False"):
-                detail = v if isinstance(v, str) else (mismatch.raw or "MRZ ≠ VIZ")
+                detail = (view.value(doc, "mrz_visual_mismatch_fields", gated=False)
+                          or (v if isinstance(v, str) else "MRZ ≠ VIZ"))
                 flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, "mrz_visual_mismatch"),
                                        detail=detail))
             continue

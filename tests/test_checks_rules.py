@@ -446,3 +446,28 @@ def test_recommendation_precedence():
     assert recommend([make_flag("NAME_MISMATCH", detail="x"), inel], policy) == "refer_for_investigation"
     assert recommend([make_flag("EMPLOYER_MISMATCH", detail="x")], policy) == "return_for_materials"
     assert recommend([make_flag("IMAGE_EDITING_SOFTWARE", software="Photoshop")], policy) == "refer_for_investigation"
+
+
+def test_one_digit_ocr_slip_is_not_a_forgery_or_another_person():
+    d = clean_docs()
+    slip = ID_NO[:5] + ("8" if ID_NO[5] != "8" else "3") + ID_NO[6:]  # one digit misread on the form
+    assert id_checksum_ok(slip) is False
+    d["form"] = _form(id_number=slip)
+    assert serious(run(d)) == set()
+    # the same slip with no valid number elsewhere still counts
+    del d["id"], d["si"]
+    assert "ID_NUMBER_CHECKSUM_INVALID" in serious(run(d))
+
+
+def test_mrz_verdict_fields_from_the_passport_extractor():
+    d = foreign_docs()
+    d["passport"] = doc("D01", DocType.PASSPORT, name_latin="SMITH, JOHN", sex="M", birth_date="1985-03-12",
+                        id_number="531234567", nationality="USA", valid_until="2030-01-01", mrz_valid=True,
+                        mrz_visual_mismatch=True, mrz_visual_mismatch_fields="birth_date")
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
+    case = run(d)
+    assert serious(case) == {"MRZ_VISUAL_MISMATCH"}
+    assert "birth_date" in next(f for f in case.flags if f.code == "MRZ_VISUAL_MISMATCH").message_en
+    d["passport"].fields["mrz_visual_mismatch"].value = False
+    assert serious(run(d)) == set()
