@@ -356,7 +356,8 @@ _NAME_INTRO = (r"(?:conferred\s+up\s*on|admitted\s+to|confers\s+up\s*on|confer\s
 _NAME_STOP = (r"(?=\s+(?i:the\s+degree|a\s+degree|has\s|have\s|who\s|having\s|was\s|is\s|with\s|for\s|"
               r"den\s+akademischen|the\s+academic|upon\s|in\s+recognition|the\s+title|born\s|geboren)|\s*,|\s*$)")
 _DEGREE = (r"(?P<d>(?:Bachelor|Master|Doctor|Associate|Magister|Diplom-Ingenieur)(?:'s)?\b"
-           r"(?:\s+(?:of|in|and|&|der|des)\b|\s+[A-Z][\w\-]*|\s*\([A-Za-z.\s]{2,12}\))*)")
+           r"(?:\s+(?:of|in|and|&|der|des)\b|\s+(?!(?:Given|With|Conferred|Dated|Done|This|Signed|President|Dean|"
+           r"Registrar|In\s+Witness|Awarded|On|At)\b)[A-Z][\w\-]*|\s*\([A-Za-z.\s]{2,12}\))*)")
 
 
 def _foreign(ctx: DocContext, doc_type: str) -> dict[str, ExtractedField]:
