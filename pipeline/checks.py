@@ -53,6 +53,7 @@ from pipeline.rules_policy import (
 log = logging.getLogger(__name__)
 
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+_STATUS_RANK = {MatchStatus.NO_MATCH: 0, MatchStatus.REVIEW: 1, MatchStatus.MATCHED: 2}
 
 
 # --------------------------------------------------------------------------- entry point
@@ -90,7 +91,7 @@ def build_case(view: CaseView, *, case_id: str, source: str, pages: list[PageInf
     flags += check_validity(view)
     flags += check_consistency(view, q)
     flags += check_documents(view)
-    flags += quality_flags(pages, view.policy)
+    flags += quality_flags(pages, view.policy, view.documents)
     flags += list(pre_flags)
     eligibility = eligibility_from(view, in_catalog, works, title_ok, series_ok, flags)
     return CaseFile(
@@ -107,25 +108,31 @@ def build_case(view: CaseView, *, case_id: str, source: str, pages: list[PageInf
 
 def match_certificate(view: CaseView, catalog_file: Path | None
                       ) -> tuple[str | None, CatalogMatch | None, CatalogFacts | None]:
-    """Look the certificate up (title, issuer, whole page text) in the catalogue batch."""
+    """Look each certificate up (title, issuer, whole page text) in the catalogue batch and
+    keep the best; the rules then rely on that certificate (view.preferred)."""
     import catalog  # the catalogue package (engineer A)
 
     cat = catalog.load_catalog(catalog_file)
     batch_id = getattr(cat, "batch_id", None)
-    cert = view.first(DocType.QUALIFICATION_CERTIFICATE)
-    if cert is None:
+    best: tuple[tuple[int, float], Document, CatalogMatch] | None = None
+    for cert in view.docs(DocType.QUALIFICATION_CERTIFICATE):
+        title = view.value(cert, "title", gated=False) or ""
+        issuer = view.value(cert, "issuer", gated=False)
+        full_text = view.value(cert, "full_text", gated=False)
+        if not (title or full_text):
+            match = CatalogMatch(status=MatchStatus.REVIEW, catalog_id=None, score=0.0)
+        else:
+            match = catalog.get_matcher(catalog_file).match(title, issuer=issuer, full_text=full_text)
+        rank = (_STATUS_RANK[MatchStatus(match.status)], match.score)
+        if best is None or rank > best[0]:
+            best = (rank, cert, match)
+    if best is None:
         return batch_id, None, None
-    title = view.value(cert, "title", gated=False) or ""
-    issuer = view.value(cert, "issuer", gated=False)
-    full_text = view.value(cert, "full_text", gated=False)
-    if not (title or full_text):
-        return batch_id, CatalogMatch(status=MatchStatus.REVIEW, catalog_id=None, score=0.0), None
-    match = catalog.get_matcher(catalog_file).match(title, issuer=issuer, full_text=full_text)
-    entry = None
+    _, cert, match = best
+    view.preferred[DocType.QUALIFICATION_CERTIFICATE] = cert
     cid = match.catalog_id if match.catalog_id is not None else (
         match.candidates[0].catalog_id if match.candidates else None)
-    if cid is not None:
-        entry = CatalogFacts.from_entry(cat.entry(cid))
+    entry = CatalogFacts.from_entry(cat.entry(cid)) if cid is not None else None
     return batch_id, match, entry
 
 
@@ -169,8 +176,11 @@ def applicant_summary(view: CaseView) -> Applicant:
         employer=view.value(employer_doc, "employer", gated=False))
 
 
-def quality_flags(pages: list[PageInfo], policy: PolicyData) -> list[Flag]:
-    """UNCLASSIFIED_PAGE, PAGE_UNREADABLE, LOW_OCR_CONFIDENCE — one per page at most."""
+def quality_flags(pages: list[PageInfo], policy: PolicyData, documents: list[Document] | None = None
+                  ) -> list[Flag]:
+    """UNCLASSIFIED_PAGE (unless grouped into a known document, e.g. a contract's clause page),
+    PAGE_UNREADABLE, LOW_OCR_CONFIDENCE."""
+    grouped = {(f.path, n) for d in documents or [] if d.doc_type != DocType.UNKNOWN for f in d.files for n in f.pages}
     flags: list[Flag] = []
     for p in pages:
         ev = [Evidence(file=p.file, page=p.page)]
@@ -178,7 +188,7 @@ def quality_flags(pages: list[PageInfo], policy: PolicyData) -> list[Flag]:
         if not text:
             flags.append(make_flag("PAGE_UNREADABLE", ev))
             continue
-        if p.doc_type == DocType.UNKNOWN:
+        if p.doc_type == DocType.UNKNOWN and (p.file, p.page) not in grouped:
             flags.append(make_flag("UNCLASSIFIED_PAGE", ev))
         if (p.ocr is not None and p.ocr.engine != "text_layer"
                 and p.ocr.mean_conf < policy.thresholds.low_ocr_confidence):

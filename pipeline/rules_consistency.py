@@ -311,12 +311,11 @@ def issuer_matches(issuer: str, entry: CatalogFacts, view: CaseView) -> bool:
 def check_issuer(view: CaseView, q: QualificationOutcome) -> list[Flag]:
     if q.status != MatchStatus.MATCHED or q.entry is None:
         return []
-    flags = []
-    for doc in view.docs(DocType.QUALIFICATION_CERTIFICATE):
-        issuer = view.value(doc, "issuer")
-        if issuer and not issuer_matches(issuer, q.entry, view):
-            flags.append(make_flag("QUALIFICATION_ISSUER_MISMATCH", view.evidence(doc, "issuer"), issuer=issuer))
-    return flags[:1]
+    doc = view.first(DocType.QUALIFICATION_CERTIFICATE)  # the certificate that matched
+    issuer = view.value(doc, "issuer")
+    if doc is None or not issuer or issuer_matches(issuer, q.entry, view):
+        return []
+    return [make_flag("QUALIFICATION_ISSUER_MISMATCH", view.evidence(doc, "issuer"), issuer=issuer)]
 
 
 # --------------------------------------------------------------------------- dates

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -186,11 +187,17 @@ class CaseView:
     documents: list[Document]
     application_date: date
     policy: PolicyData
+    # the document of a type the rules rely on when there are several (e.g. the certificate
+    # that matched the catalogue, when an applicant hands in two)
+    preferred: dict[DocType, Document] = dc_field(default_factory=dict)
 
     def docs(self, *types: DocType) -> list[Document]:
         return [d for d in self.documents if d.doc_type in types]
 
     def first(self, *types: DocType) -> Document | None:
+        for t in types:
+            if t in self.preferred:
+                return self.preferred[t]
         found = self.docs(*types)
         return found[0] if found else None
 
@@ -467,10 +474,10 @@ def check_validity(view: CaseView) -> list[Flag]:
     """Certificate, identity document and work permit valid on the application date. An
     applicant with several identity documents is fine when one of them is still valid."""
     flags: list[Flag] = []
-    for doc in view.docs(DocType.QUALIFICATION_CERTIFICATE):
-        d = _expired(view, doc, "expiry_date")
-        if d:
-            flags.append(make_flag("QUALIFICATION_EXPIRED", view.evidence(doc, "expiry_date"), date=d.isoformat()))
+    cert = view.first(DocType.QUALIFICATION_CERTIFICATE)  # the one the catalogue look-up used
+    d = _expired(view, cert, "expiry_date") if cert is not None else None
+    if cert is not None and d:
+        flags.append(make_flag("QUALIFICATION_EXPIRED", view.evidence(cert, "expiry_date"), date=d.isoformat()))
     for types, code in (((*IDENTITY_DOC_TYPES,), "IDENTITY_DOCUMENT_EXPIRED"),
                         ((DocType.WORK_PERMIT,), "WORK_PERMIT_EXPIRED")):
         docs = view.docs(*types)
