@@ -357,7 +357,14 @@ class Matcher:
                        and evidence[h.form.owner].score > counter_any.score]
             if len(with_ev) == 1:
                 top, ev, has_ev = with_ev[0], evidence[with_ev[0].form.owner], True
-            else:
+            elif with_ev:
+                return self._result(MatchStatus.REVIEW, top, candidates)
+            else:  # none of them has its issuer on the paper
+                tied = [top, *rivals]
+                if counter_issuer.score >= s.issuer_min or (
+                        iq is not None and all(h.form.generic for h in tied)
+                        and max(evidence[h.form.owner].score for h in tied) < s.issuer_weak):
+                    return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
                 return self._result(MatchStatus.REVIEW, top, candidates)
         if top.score < s.review_min:
             return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
