@@ -278,7 +278,7 @@ class Matcher:
                 kept.append(h)
         return kept
 
-    def _scan(self, table: _IssuerTable, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
+    def _scan(self, table: _IssuerTable, ctx: list[tuple[str, _Query]], fuzzy: bool = True) -> _IssuerEvidence:
         """Best appearance of any of a table's issuer names in the contexts (title: exact only)."""
         best = _IssuerEvidence()
         for where, q in ctx:
@@ -287,7 +287,7 @@ class Matcher:
             for i, k in enumerate(table.long_keys):
                 if k in q.key:
                     return _IssuerEvidence(100.0, table.long_texts[i], where)
-            if where == "title":
+            if where == "title" or not fuzzy:
                 continue  # the title is matched as a credential, not searched for issuers
             cut = max(best.score, self.s.issuer_weak)
             n = bisect.bisect_right(table.long_lens, len(q.key))
@@ -330,9 +330,26 @@ class Matcher:
             ctx.append(("issuer", iq))
         if fq is not None:
             ctx.append(("full_text", fq))
-        counter_any = self._counter_evidence(ctx)
-        counter_issuer = counter_any if counter_any.where == "issuer" else (
-            self._counter_evidence([("issuer", iq)]) if iq is not None and counter_any.score else _IssuerEvidence())
+        counters: dict[str, _IssuerEvidence] = {}
+
+        def counter(scope: str) -> _IssuerEvidence:
+            """Another known body named on the paper ("any" context, or the issuer field); lazy:
+            most queries are decided before it is needed."""
+            if scope not in counters:
+                if scope == "any":
+                    counters[scope] = self._counter_evidence(ctx)
+                elif iq is None:
+                    counters[scope] = _IssuerEvidence()
+                else:
+                    c = counter("any")
+                    counters[scope] = c if c.where == "issuer" or not c.score else self._counter_evidence(
+                        [("issuer", iq)])
+            return counters[scope]
+
+        def credible(e: _IssuerEvidence) -> bool:
+            if e.score >= 100.0:  # printed verbatim: only another body printed verbatim contradicts it
+                return self._scan(self._other_issuers, ctx, fuzzy=False).score < 100.0
+            return e.score >= s.issuer_min and e.score > counter("any").score
 
         positives = [h for h in ranked if not h.form.is_near_miss]
         evidence = {h.form.owner: self._issuer_evidence(h.form.owner, ctx) for h in positives[:6]}
@@ -348,20 +365,18 @@ class Matcher:
             return CatalogMatch(status=status, catalog_id=cid, score=round(top.score, 1), candidates=candidates)
 
         ev = evidence[top.form.owner]
-        has_ev = ev.score >= s.issuer_min and ev.score > counter_any.score
+        has_ev = credible(ev)
         # same or nearly the same score for another entry: issuer evidence may break the tie
         rivals = [h for h in positives[1:] if h.score > top.score - s.margin]
         if rivals:
-            with_ev = [h for h in [top, *rivals]
-                       if evidence[h.form.owner].score >= s.issuer_min
-                       and evidence[h.form.owner].score > counter_any.score]
+            with_ev = [h for h in [top, *rivals] if credible(evidence[h.form.owner])]
             if len(with_ev) == 1:
                 top, ev, has_ev = with_ev[0], evidence[with_ev[0].form.owner], True
             elif with_ev:
                 return self._result(MatchStatus.REVIEW, top, candidates)
             else:  # none of them has its issuer on the paper
                 tied = [top, *rivals]
-                if counter_issuer.score >= s.issuer_min or (
+                if counter("issuer").score >= s.issuer_min or (
                         iq is not None and all(h.form.generic for h in tied)
                         and max(evidence[h.form.owner].score for h in tied) < s.issuer_weak):
                     return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
@@ -372,9 +387,9 @@ class Matcher:
             return self._result(MatchStatus.REVIEW, top, candidates)
         if has_ev:
             return self._result(MatchStatus.MATCHED, top, candidates)
-        if counter_issuer.score >= s.issuer_min:  # the issuer printed is a different, known body
+        if counter("issuer").score >= s.issuer_min:  # the issuer printed is a different, known body
             return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
-        if counter_any.score >= s.issuer_min or top.form.generic:
+        if counter("any").score >= s.issuer_min or top.form.generic:
             if top.form.generic and iq is not None and ev.score < s.issuer_weak:
                 return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
             return self._result(MatchStatus.REVIEW, top, candidates)
