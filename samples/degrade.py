@@ -133,28 +133,25 @@ def degrade(page: Image.Image, level: Level, rng: random.Random, src_dpi: int,
         img = _lighting(img, spec, rng, nrng)
     tint = _u(rng, spec.paper_tint)
     if tint:
-        img[..., 2] -= tint
-        img[..., 1] -= tint * 0.3
-    img *= _u(rng, spec.brightness)
+        img = cv2.subtract(img, (0.0, tint * 0.3, tint, 0.0))  # RGB: paper yellows (less blue)
+    img *= np.float32(_u(rng, spec.brightness))
     if spec.grey:
-        g = img @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
         c = _u(rng, spec.contrast)
-        g = (g - 150.0) * c + 150.0 + 30.0  # toner: mid greys dark, paper white
-        g = _toner(g, spec, rng, nrng)
-        img = np.repeat(g[..., None], 3, axis=2)
+        g = g * np.float32(c) + np.float32(180.0 - 150.0 * c)  # toner: mid greys dark, paper white
+        img = _toner(g, spec, rng, nrng)
     sigma = _u(rng, spec.blur_sigma)
     if sigma > 0.05:
-        img = cv2.GaussianBlur(img, (0, 0), sigma)
+        k = 3 if sigma < 0.6 else 5
+        img = cv2.GaussianBlur(img, (k, k), sigma)
     noise = _u(rng, spec.noise_sigma)
     if noise > 0:
-        if spec.grey:
-            n = nrng.normal(0, noise, img.shape[:2]).astype(np.float32)[..., None]
-        else:
-            n = nrng.normal(0, noise, img.shape).astype(np.float32)
-        img = img + n
-    result = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
-    if spec.grey:
-        result = result.convert("L")
+        n = np.empty(img.shape, np.float32)
+        cv2.setRNGSeed(int(nrng.integers(2**31)))
+        cv2.randn(n.reshape(n.shape[0], -1), 0.0, float(noise))  # 2-D view: every channel gets noise
+        img = cv2.add(img, n)
+    np.clip(img, 0, 255, out=img)
+    result = Image.fromarray(img.astype(np.uint8), "L" if spec.grey else "RGB")
     return Degraded(result, level, dpi, round(skew, 2), M, quality)
 
 
@@ -176,35 +173,36 @@ def _phone_warp(arr: np.ndarray, spec: LevelSpec, rng: random.Random, nrng: np.r
         dst.append((cx + rx + jx, cy + ry + jy))
     src = np.array([(0, 0), (w, 0), (w, h), (0, h)], dtype=np.float32)
     M = cv2.getPerspectiveTransform(src, np.array(dst, dtype=np.float32)).astype(np.float64)
+    # the desk (colour, texture, the paper's soft shadow) is smooth: build it at 1/4 size
     bg_rgb = np.array(rng.choice(spec.background_rgb), dtype=np.float32)
-    bg = np.empty((CH, CW, 3), dtype=np.float32)
-    bg[:] = bg_rgb
-    texture = cv2.GaussianBlur(nrng.normal(0, 18, (CH, CW)).astype(np.float32), (0, 0), 3)
-    bg += texture[..., None]
-    warped = cv2.warpPerspective(arr, M, (CW, CH), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), M, (CW, CH))
-    mask = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), 1.2)[..., None]
-    # a soft shadow under the paper edge
-    shadow = cv2.GaussianBlur(mask[..., 0], (0, 0), max(3.0, CW / 150))[..., None]
-    bg *= 1.0 - 0.35 * shadow
-    out = warped.astype(np.float32) * mask + bg * (1 - mask)
-    return np.clip(out, 0, 255).astype(np.uint8), M
+    f = 4.0
+    sw, sh = max(2, round(CW / f)), max(2, round(CH / f))
+    S = np.diag([1 / f, 1 / f, 1.0])
+    Ms = S @ M @ np.linalg.inv(S)
+    small_src = np.full((max(2, round(h / f)), max(2, round(w / f))), 1.0, np.float32)
+    mask = cv2.warpPerspective(small_src, Ms, (sw, sh))
+    shadow = cv2.GaussianBlur(mask, (0, 0), max(1.0, sw / 150))
+    texture = cv2.GaussianBlur(nrng.standard_normal((sh, sw), dtype=np.float32) * 18, (0, 0), 0.8)
+    bg_small = (bg_rgb[None, None, :] + texture[..., None]) * (1.0 - 0.35 * shadow)[..., None]
+    bg = cv2.resize(np.clip(bg_small, 0, 255).astype(np.uint8), (CW, CH), interpolation=cv2.INTER_LINEAR)
+    cv2.warpPerspective(arr, M, (CW, CH), dst=bg, flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_TRANSPARENT)
+    return bg, M
 
 
 def _lighting(img: np.ndarray, spec: LevelSpec, rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
     """Uneven lighting from a lamp or window, vignetting, and a colour cast."""
     h, w = img.shape[:2]
-    lx, ly = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    sh, sw = max(2, h // 8), max(2, w // 8)
+    lx, ly = rng.uniform(0.1, 0.9) * sw, rng.uniform(0.1, 0.9) * sh
+    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
     d = np.sqrt((xx - lx) ** 2 + (yy - ly) ** 2)
     d /= d.max()
     low = _u(rng, spec.lighting)
-    light = 1.0 - (1.0 - low) * d ** 1.6
-    img = img * light[..., None]
+    light = cv2.resize((1.0 - (1.0 - low) * d ** 1.6).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     cast = _u(rng, spec.colour_cast)
-    img[..., 0] *= 1 + cast
-    img[..., 2] *= 1 - cast
-    return img
+    light3 = cv2.merge([light * np.float32(1 + cast), light, light * np.float32(1 - cast)])
+    return cv2.multiply(img, light3)
 
 
 def _toner(g: np.ndarray, spec: LevelSpec, rng: random.Random, nrng: np.random.Generator) -> np.ndarray:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pikepdf
 from PIL import Image
+from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -143,6 +144,7 @@ def pdf_bytes(pages: list[Image.Image], dpis: list[int], meta: PdfMeta,
     """Image PDF (one page per image, page size from the dpi); `words` adds an invisible text layer
     (render mode 3, as OCR software and scanner firmware produce) in the images' pixel coordinates."""
     _ensure_cid_font()
+    rl_config.useA85 = 0  # binary streams: ASCII85 in pure Python costs seconds per page
     buf = io.BytesIO()
     c = canvas.Canvas(buf, invariant=1, pageCompression=1)
     c.setProducer(meta.producer)
