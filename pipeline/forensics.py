@@ -211,7 +211,24 @@ def image_fingerprint(image: Image.Image) -> str:
         grey = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))),
                            Image.Resampling.LANCZOS)
     grey = ImageOps.autocontrast(grey, cutoff=1)
+    grey = _crop_to_content(grey)
     return str(imagehash.phash(grey, hash_size=fp.hash_size))
+
+
+def _crop_to_content(grey: Image.Image) -> Image.Image:
+    """Cut the paper margins, so a re-cropped or re-scanned copy frames the same content."""
+    import cv2
+    import numpy as np
+
+    a = np.asarray(grey).astype(np.float32)
+    ys, xs = np.nonzero(a < cv2.GaussianBlur(a, (0, 0), 15) - 50)  # ink, not shading
+    if len(xs) < 100:
+        return grey
+    x0, x1 = np.percentile(xs, [0.5, 99.5])
+    y0, y1 = np.percentile(ys, [0.5, 99.5])
+    if (x1 - x0) < 0.2 * grey.width or (y1 - y0) < 0.2 * grey.height:
+        return grey
+    return grey.crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1))
 
 
 def fingerprint_distance(a: str, b: str) -> int:

@@ -74,12 +74,13 @@ def _pdf_software(pdf: pikepdf.Pdf) -> dict[str, str]:
     try:
         info = pdf.docinfo
         for key in ("/Producer", "/Creator"):
-            if key in info:
-                found[key.strip("/")] = str(info[key])
+            value = info.get(key)
+            if value is not None and str(value).strip():
+                found[key.strip("/")] = str(value)
     except Exception:  # noqa: BLE001 - broken docinfo: nothing to read
         pass
     try:
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             for key in ("xmp:CreatorTool", "pdf:Producer"):
                 v = meta.get(key)
                 if v:
@@ -91,7 +92,8 @@ def _pdf_software(pdf: pikepdf.Pdf) -> dict[str, str]:
 
 def _docinfo_date(pdf: pikepdf.Pdf, key: str) -> datetime | None:
     try:
-        return parse_pdf_date(str(pdf.docinfo[key])) if key in pdf.docinfo else None
+        value = pdf.docinfo.get(key)
+        return parse_pdf_date(str(value)) if value is not None else None
     except Exception:  # noqa: BLE001
         return None
 
@@ -106,9 +108,9 @@ def pdf_findings(path: Path) -> list[str]:
     cfg = config()
     raw = path.read_bytes()
     with pikepdf.open(path) as pdf:
-        software = _pdf_software(pdf)
         created = _docinfo_date(pdf, "/CreationDate")
         modified = _docinfo_date(pdf, "/ModDate")
+        software = _pdf_software(pdf)
         revs = count_revisions(raw, bool(pdf.is_linearized))
 
     strong: list[str] = []

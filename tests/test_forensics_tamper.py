@@ -84,12 +84,17 @@ def degrade(img: Image.Image, kind: str, seed: int) -> Image.Image:
         a = np.asarray(img.filter(ImageFilter.GaussianBlur(0.6))).astype(np.float32)
         a += rng.normal(0, 2.5, a.shape[:2])[..., None]
         q = 85
-    elif kind == "phone":
+    elif kind in ("phone", "phone_shadow"):
         a = np.asarray(img.filter(ImageFilter.GaussianBlur(1.0))).astype(np.float32)
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         light = 0.78 + 0.22 * (xx / w) * 0.6 + 0.22 * (1 - yy / h) * 0.4
         vign = 1 - 0.25 * (((xx - w / 2) / w) ** 2 + ((yy - h / 2) / h) ** 2) * 2
         a = a * (light * vign)[..., None] + np.array([6, 2, -6], np.float32)
+        if kind == "phone_shadow":  # the phone's shadow: a soft-edged dark wedge over one corner
+            shade = ((xx / w + yy / h) < rng.uniform(0.5, 0.9)).astype(np.float32)
+            shade = np.asarray(Image.fromarray((shade * 255).astype(np.uint8))
+                               .filter(ImageFilter.GaussianBlur(8))).astype(np.float32) / 255
+            a = a * (1 - 0.35 * shade)[..., None]
         a += rng.normal(0, 1, (h, w, 1)) * (1.5 + 0.02 * a)  # shot noise grows with brightness
         q = 80
     elif kind == "photocopy":
