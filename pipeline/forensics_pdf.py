@@ -193,13 +193,13 @@ def _word_candidates(tl: OcrResult, min_digits: int) -> list[tuple[str, str, BBo
 
 
 def _ocr_crop(crop: Image.Image, lang: str, upscale: float) -> str:
-    """Tesseract on one small crop (a single line-ish region); cheap compared with a full page."""
-    import pytesseract
+    """Tesseract (through pipeline.ocr's backend) on one small crop; cheap next to a full page."""
+    from pipeline.ocr.tesseract import TesseractBackend
 
     if upscale != 1.0:
         crop = crop.resize((max(1, int(crop.width * upscale)), max(1, int(crop.height * upscale))),
                            Image.Resampling.LANCZOS)
-    return pytesseract.image_to_string(crop, lang=lang, config="--psm 6")
+    return TesseractBackend(lang=lang, config="--psm 6").recognize(crop).text
 
 
 def _shown(value: str) -> str:
