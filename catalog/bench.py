@@ -8,6 +8,7 @@ the risk lies: wrong matches and near misses matched must be zero; positives fou
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from dataclasses import dataclass, field
@@ -103,6 +104,51 @@ def queries_per_second(matcher: Matcher, queries: list[tuple[str, str | None]], 
     return best
 
 
+# OCR damage applied to catalogue forms for the noise sweep: (from, to) pairs seen on scans.
+_NOISE = [("l", "1"), ("i", "l"), ("I", "l"), ("o", "0"), ("O", "0"), ("m", "rn"), ("rn", "m"), ("e", "c"),
+          ("ü", "ii"), ("ü", "u"), ("ß", "B"), ("S", "5"), (" ", ""), (" ", "  "), ("h", "b"), ("n", "ri")]
+
+
+def noisy(text: str, rng: random.Random, edits: int) -> str:
+    """`text` with `edits` random OCR-style damages (confusions, dropped/doubled spaces, case)."""
+    for _ in range(edits):
+        options = [(a, b) for a, b in _NOISE if a in text]
+        if not options:
+            break
+        a, b = rng.choice(options)
+        starts = [i for i in range(len(text)) if text.startswith(a, i)]
+        i = rng.choice(starts)
+        text = text[:i] + b + text[i + len(a):]
+    return text.upper() if rng.random() < 0.15 else text
+
+
+def noise_sweep(matcher: Matcher, seed: int = 7, edits: int = 2) -> dict[str, float]:
+    """Every catalogue name/alias and every near miss, damaged; how many land where they should."""
+    rng = random.Random(seed)
+    cat = matcher.catalog
+    pos = wrong = pos_ok = 0
+    for e in cat.entries:
+        issuer = e.issuer_en if e.generic or e.generic_aliases else None
+        for text in [e.name_en, *e.aliases]:
+            if len(text) < 12:  # short forms: one confusion makes another word; not a fair test
+                continue
+            r = matcher.match(noisy(text, rng, edits), issuer)
+            pos += 1
+            if r.status.value == "matched":
+                pos_ok += r.catalog_id == e.id
+                wrong += r.catalog_id != e.id
+    neg = neg_matched = 0
+    for nm in cat.near_misses:
+        for text in [nm.name, *nm.aliases]:
+            if len(text) < 12:
+                continue
+            r = matcher.match(noisy(text, rng, edits), nm.issuer)
+            neg += 1
+            neg_matched += r.status.value == "matched"
+    return {"positives": pos, "positives_matched": pos_ok, "wrong": wrong, "near_misses": neg,
+            "near_misses_matched": neg_matched}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m catalog.bench", description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=Path, default=DEFAULT_CASES)
@@ -125,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generic/other expected status: {rep.expected_other_ok}/{rep.expected_other}")
     for f in rep.failures:
         print("  " + f)
+    for edits in (1, 2, 3):
+        sw = noise_sweep(matcher, edits=edits)
+        print(f"noise sweep ({edits} OCR edits per form): catalogue forms matched "
+              f"{sw['positives_matched']}/{sw['positives']} = {sw['positives_matched'] / sw['positives']:.1%}, "
+              f"wrong {sw['wrong']}; near misses matched {sw['near_misses_matched']}/{sw['near_misses']}")
     short = [(c.text, c.issuer) for c in cases if c.full_text is None and len(c.text.split()) <= 8]
     print(f"short titles: {queries_per_second(matcher, short, args.seconds):,.0f} queries/s on one core "
           f"({len(short)} distinct queries, issuer included when the case has one)")

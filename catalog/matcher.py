@@ -43,6 +43,7 @@ class MatcherSettings(BaseModel):
     subsume_margin: float
     subsume_partial: float
     relevant_range: float
+    similar_explains_min: float
     long_form_min: int
     cjk_long_form_min: int
     max_ngram: int  # at least; raised to the longest form's token count
@@ -98,6 +99,7 @@ class _Hit:
     score: float
     how: str  # exact | similar | contained | token
     source: str  # title | full_text
+    whole: float = 0.0  # best similarity of any of the owner's forms to the whole text
 
 
 @dataclass
@@ -201,16 +203,26 @@ class Matcher:
 
     def _hits(self, q: _Query, source: str) -> dict[int, _Hit]:
         """Best hit per owner (entry or near miss) for one query text."""
+        best, whole = self._raw_hits(q, source)
+        for owner, h in best.items():
+            h.whole = whole.get(owner, 0.0)
+        return best
+
+    def _raw_hits(self, q: _Query, source: str) -> tuple[dict[int, _Hit], dict[int, float]]:
         s = self.s
         best: dict[int, _Hit] = {}
 
+        whole: dict[int, float] = {}
+
         def offer(form: Form, score: float, how: str) -> None:
+            if how in ("exact", "similar"):
+                whole[form.owner] = max(score, whole.get(form.owner, 0.0))
             cur = best.get(form.owner)
             if cur is None or (score, len(form.key)) > (cur.score, len(cur.form.key)):
                 best[form.owner] = _Hit(form, score, how, source)
 
         if not q.key:
-            return best
+            return best, whole
         exact = self.by_key.get(q.key, ())
         for f in exact:
             offer(f, 100.0, "exact")
@@ -222,7 +234,7 @@ class Matcher:
         if exact:
             # the whole text is a known form: any form inside it is a part of it, and no other
             # form can score higher, so the fuzzy passes cannot change the outcome
-            return best
+            return best, whole
         floor = s.review_min
         a = len(q.key)
         c = floor / 100.0
@@ -234,7 +246,7 @@ class Matcher:
             offer(self.long_forms[lo + idx], float(score), "similar")
             top_similar = max(top_similar, float(score))
         if top_similar >= s.match_min:
-            return best  # the text is (a noisy copy of) one form; parts of it are explained by it
+            return best, whole  # the text is (a noisy copy of) one form; parts of it are explained by it
         # containment: a form equal (up to noise) to a run of whole tokens of the text. Windows of
         # tokens instead of partial_ratio: an order of magnitude faster, and spaces dropped or
         # added by OCR are absorbed by joining the tokens.
@@ -256,7 +268,7 @@ class Matcher:
                     sc = 100.0 if f.key in q.key else float(fuzz.partial_ratio(f.key, q.key))
                     if sc >= floor + s.containment_penalty:
                         offer(f, sc - s.containment_penalty, "contained")
-        return best
+        return best, whole
 
     def _winners(self, hits: list[_Hit]) -> list[_Hit]:
         """Rank hits; drop those explained by a longer form that contains them."""
@@ -268,10 +280,7 @@ class Matcher:
         cut = self.s.subsume_partial
         for h in hits:
             subsumed = any(
-                len(o.form.key) > len(h.form.key)
-                # a longer form found *in* the text explains a shorter one near its score; a longer form
-                # only resembling the whole text must actually score higher
-                and o.score >= (h.score if o.how == "similar" else h.score - self.s.subsume_margin)
+                len(o.form.key) > len(h.form.key) and self._explains(o, h)
                 and (h.form.key in o.form.key or fuzz.partial_ratio(h.form.key, o.form.key, score_cutoff=cut))
                 for o in hits if o is not h)
             if not subsumed:
@@ -300,6 +309,19 @@ class Matcher:
                 if r and r[1] > best.score:
                     best = _IssuerEvidence(float(r[1]), table.long_texts[n + r[2]], where)
         return best
+
+    def _explains(self, longer: _Hit, shorter: _Hit) -> bool:
+        """Does the longer form's hit account for the shorter one (which it contains)?
+
+        A longer form found *in* the text explains a shorter one near its score. A longer form
+        resembling the whole text (OCR-damaged copy) explains a shorter form found intact inside
+        the text: "Mechatronikerin fur Kältetcchnik" is entry 40 damaged, not entry 38 plus noise.
+        Otherwise it must score at least as high."""
+        if longer.how != "similar":
+            return longer.score >= shorter.score - self.s.subsume_margin
+        if shorter.how in ("contained", "token"):
+            return longer.score >= self.s.similar_explains_min and longer.score >= shorter.whole
+        return longer.score >= shorter.score
 
     def _issuer_evidence(self, entry_id: int, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
         return self._scan(self._issuer_forms[entry_id], ctx)

@@ -103,3 +103,15 @@ def test_any_text_gives_a_well_formed_result(text, issuer):
     assert (r.catalog_id is None) == (r.status == MatchStatus.NO_MATCH) or r.status == MatchStatus.REVIEW
     if r.status == MatchStatus.MATCHED:
         assert r.catalog_id in CAT.ids and r.candidates
+
+
+@pytest.mark.parametrize("edits", [1, 2, 3])
+def test_noise_sweep_never_matches_wrongly(matcher, edits):
+    """Every catalogue name/alias and near miss with seeded OCR damage (catalog.bench.noisy)."""
+    from catalog.bench import noise_sweep
+
+    sw = noise_sweep(matcher, seed=7, edits=edits)
+    assert sw["positives"] > 250 and sw["near_misses"] > 250
+    assert sw["wrong"] == 0
+    assert sw["near_misses_matched"] == 0
+    assert sw["positives_matched"] / sw["positives"] >= 0.88
