@@ -276,8 +276,6 @@ _ALIASES = {"name": ("name", "holder_name"), "id_number": ("id_number",)}
 
 def _cell_value(doc: Document, field: str) -> tuple[str | None, float]:
     for name in _ALIASES.get(field, (field,)):
-        if doc.doc_type == DocType.WORK_PERMIT and field == "id_number":
-            name = "permit_number"
         f = doc.fields.get(name)
         if f is not None and f.value not in (None, ""):
             return str(f.value), f.confidence
@@ -395,7 +393,7 @@ def _appendix2(case: CaseFile) -> str:
     position = _first_value(case, form, "position")
     requested = _first_value(case, form, "requested_title")
     series = _first_value(case, form, "requested_series")
-    rows = [
+    rows: list[list[tuple[str, str | None]]] = [
         [("姓 名", _first_value(case, ident + form, "name")), ("性 别", sex_zh),
          ("联系电话", _first_value(case, form, "phone"))],
         [("证件类型", id_type), ("证件号码", _first_value(case, ident + form, "id_number"))],

@@ -330,8 +330,7 @@ def degree_is_foreign(view: CaseView) -> bool:
                 return True
             if chinese:
                 continue
-        texts = [view.value(doc, n, gated=False) for n in ("institution", "level", "major")]
-        texts = [t for t in texts if t]
+        texts = [t for n in ("institution", "level", "major") if (t := view.value(doc, n, gated=False))]
         if texts and not any(_CJK.search(t) for t in texts):
             return True
     return False
