@@ -17,8 +17,17 @@ from functools import lru_cache
 from pydantic import BaseModel, field_validator
 
 from extractors import register
-from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled, load_yaml_model, sub_hit
-from extractors.base import DocContext, Hit
+from extractors._common_docs import (
+    Prose,
+    clean_name,
+    compact,
+    find_dates,
+    labeled,
+    labels_for,
+    load_yaml_model,
+    sub_hit,
+)
+from extractors.base import DocContext, Hit, find_in_line
 from pipeline.models import DocType, ExtractedField
 
 DT = "qualification_certificate"
@@ -154,6 +163,26 @@ def _issuer(ctx: DocContext, ph: CertPhrases, exclude: set[str]) -> Hit | None:
     return first
 
 
+def _card_lines(ctx: DocContext, issuer: Hit | None) -> tuple[Hit | None, Hit | None]:
+    """A wallet card prints no formula: the first free line after the issuer is the credential,
+    the next one the holder (lines with a label or a date are not free)."""
+    labels = [lab for f in ("certificate_number", "issue_date", "expiry_date", "holder_name")
+              for lab in labels_for(DT)[f]]
+    start = issuer.lines[0].index + 1 if issuer else 0
+    free: list[Hit] = []
+    for ln in ctx.lines[start:]:
+        c = compact(ln.text).strip(" ,.")
+        if len(c) < 3 or find_dates(c) or any(find_in_line(c, lb) for lb in labels) \
+                or re.search(r"signature|unterschrift", c, re.IGNORECASE):
+            continue
+        free.append(Hit(c, ln.bbox, [ln], "card:line_order", 0.7))
+        if len(free) == 2:
+            break
+    title = free[0] if free else None
+    holder = free[1] if len(free) > 1 and re.fullmatch(r"[A-Za-zÀ-ÿ ,.'\-]{3,60}", free[1].text) else None
+    return title, holder
+
+
 def _order(issuer: str, text: str, ph: CertPhrases) -> str:
     hay = issuer + "\n" + text[:400]
     for w in ph.month_first_issuers:
@@ -184,10 +213,16 @@ def extract_qualification_certificate(ctx: DocContext) -> dict[str, ExtractedFie
     if holder:
         out["holder_name"] = ctx.field(clean_name(holder.text), holder)
     title = _title(ctx, prose, ph)
-    if title:
-        out["title"] = ctx.field(compact(title.text), title)
     exclude = {compact(title.text)} if title else set()
     issuer = _issuer(ctx, ph, exclude)
+    if title is None or holder is None:  # wallet cards: issuer, title, holder, then labelled lines
+        card_title, card_holder = _card_lines(ctx, issuer)
+        title = title or card_title
+        if holder is None and card_holder is not None:
+            holder = card_holder
+            out["holder_name"] = ctx.field(clean_name(holder.text), holder)
+    if title:
+        out["title"] = ctx.field(compact(title.text), title)
     if issuer:
         out["issuer"] = ctx.field(issuer.text, issuer)
 

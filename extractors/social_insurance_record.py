@@ -30,7 +30,7 @@ from extractors.resident_id_card import find_id_number, id_number_fields
 from pipeline.models import DocType, Evidence, ExtractedField
 
 DT = "social_insurance_record"
-MONTH_CELL = re.compile(r"^\s*(?P<y>(?:19|20)\d{2})\s*(?:[-./年]\s*)?(?P<m>0?[1-9]|1[0-2])\s*月?(?![\d])")
+MONTH_CELL = re.compile(r"^\s*(?:\d{1,3}\s*[|｜]?\s+)?(?P<y>(?:19|20)\d{2})\s*(?:[-./年]\s*)?(?P<m>0?[1-9]|1[0-2])\s*月?(?![\d])")
 PAID = re.compile(r"\d+\.\d{2}|\d{3,}|已\s*实?\s*缴|已到账|足额|正常")
 UNPAID = re.compile(r"欠\s*缴|未\s*缴|暂\s*停|中\s*断|补\s*缴\s*中")
 COMPANY = re.compile(r"[\u4e00-\u9fff()（）]{4,40}?(?:有限责任公司|股份有限公司|有限公司|集团|厂|研究院|医院|中心)")
@@ -43,7 +43,7 @@ def _table_months(ctx: DocContext) -> tuple[list[tuple[str, list]], list[str]]:
     for row in rows_of(ctx):
         text = row_text(row)
         m = MONTH_CELL.match(text)
-        if not m or re.match(r"^\s*(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}", text):
+        if not m or re.match(r"^\s*(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}", text[m.start("y"):]):
             continue  # not a month row (or a full date: the print date)
         rest = text[m.end():]
         if UNPAID.search(rest) or not PAID.search(rest):
