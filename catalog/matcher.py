@@ -38,12 +38,14 @@ class MatcherSettings(BaseModel):
     match_min: float
     review_min: float
     review_min_full_text: float
+    match_min_full_text: float
     margin: float
     containment_penalty: float
     subsume_margin: float
     subsume_partial: float
     relevant_range: float
     similar_explains_min: float
+    contained_explains_min: float
     long_form_min: int
     cjk_long_form_min: int
     max_ngram: int  # at least; raised to the longest form's token count
@@ -318,7 +320,8 @@ class Matcher:
         the text: "Mechatronikerin fur Kältetcchnik" is entry 40 damaged, not entry 38 plus noise.
         Otherwise it must score at least as high."""
         if longer.how != "similar":
-            return longer.score >= shorter.score - self.s.subsume_margin
+            return longer.score >= shorter.score - self.s.subsume_margin and (
+                longer.score >= self.s.contained_explains_min or longer.score >= shorter.score)
         if shorter.how in ("contained", "token"):
             return longer.score >= self.s.similar_explains_min and longer.score >= shorter.whole
         return longer.score >= shorter.score
@@ -405,7 +408,7 @@ class Matcher:
                 return self._result(MatchStatus.REVIEW, top, candidates)
         if top.score < s.review_min:
             return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
-        if top.score < s.match_min:
+        if top.score < (s.match_min_full_text if top.source == "full_text" else s.match_min):
             return self._result(MatchStatus.REVIEW, top, candidates)
         if has_ev:
             return self._result(MatchStatus.MATCHED, top, candidates)
