@@ -56,6 +56,7 @@ eval: setup
 
 bench: setup
 	$(PY) -m pipeline.bench --out out/bench
+	$(PY) -m catalog.bench
 
 clean:
 	rm -rf out

@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     short = [(c.text, c.issuer) for c in cases if c.full_text is None and len(c.text.split()) <= 8]
     print(f"short titles: {queries_per_second(matcher, short, args.seconds):,.0f} queries/s on one core "
           f"({len(short)} distinct queries, issuer included when the case has one)")
-    clean = [(e.name_en, None) for e in matcher.catalog.entries]
+    clean: list[tuple[str, str | None]] = [(e.name_en, None) for e in matcher.catalog.entries]
     print(f"catalogue names: {queries_per_second(matcher, clean, args.seconds / 2):,.0f} queries/s")
     return 0 if rep.wrong_matches == 0 and rep.near_miss_matched == 0 else 1
 

@@ -101,7 +101,7 @@ def _match_batch(matcher: Any, path: Path, as_json: bool) -> int:
                 r = matcher.match(item.get("text") or "", item.get("issuer"), item.get("full_text"))
             except ValueError as exc:
                 failed += 1
-                err = {"catalog_id": None, "status": "no_match", "score": 0.0, "candidates": [],
+                err: dict[str, Any] = {"catalog_id": None, "status": "no_match", "score": 0.0, "candidates": [],
                        "error": f"第 {n} 行无效 / line {n} invalid: {exc}"}
                 print(json.dumps(err, ensure_ascii=False))
                 continue
