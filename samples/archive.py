@@ -652,8 +652,13 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
             sides = rng.choice(ad.id_card_sides)
             ext = ".jpg" if recipe.writer == "jpeg" else ".png"
             names = [namer.name(s + ext, doc_name) for s in sides]
-        else:
-            names = [namer.name(rng.choice(recipe.names), doc_name) for _ in degraded]
+        else:  # one naming habit per document: IMG_0101/IMG_0102, or 劳动合同1/劳动合同2
+            template = rng.choice(recipe.names)
+            if len(degraded) > 1 and not re.search(r"\{(n|stamp|epoch|k)\}", template):
+                stem, dot, ext = template.rpartition(".")
+                template = f"{stem}{{k}}.{ext}"
+                namer.k = 0
+            names = [namer.name(template, doc_name) for _ in degraded]
         for pi, ((img, d, rot), name) in enumerate(zip(degraded, names, strict=True)):
             path = folder / name
             meta = _image_meta(recipe, cd, rng, namer.tick())
@@ -774,9 +779,13 @@ def truth_of(c: Composed, files: list[dict[str, Any]], entry: str) -> dict[str, 
     }
 
 
-def write_applicant(plan: ArchivePlan, index: int, out: Path) -> dict[str, Any]:
-    """Compose and write one applicant (folder or zip) and its truth; returns the truth."""
+def write_applicant(plan: ArchivePlan, index: int, out: Path,
+                    only: set[str] | None = None) -> dict[str, Any]:
+    """Compose and write one applicant (folder or zip) and its truth; returns the truth.
+    `only` writes just those doc types (tests of one document's traces)."""
     c = compose(plan, index)
+    if only is not None:
+        c.docs = [d for d in c.docs if d.doc_type in only]
     ap = c.plan
     inner = c.folder
     target = out / (f".tmp_{c.folder}" if ap.zipped else c.folder)
