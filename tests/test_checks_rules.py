@@ -7,6 +7,7 @@ flag; the recommendation follows the precedence kept in policy.yaml.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -471,3 +472,21 @@ def test_mrz_verdict_fields_from_the_passport_extractor():
     assert "birth_date" in next(f for f in case.flags if f.code == "MRZ_VISUAL_MISMATCH").message_en
     d["passport"].fields["mrz_visual_mismatch"].value = False
     assert serious(run(d)) == set()
+
+
+def test_policy_data_errors_name_the_file_and_entry():
+    import copy
+
+    import yaml
+
+    from pipeline.errors import DataFileError
+    from pipeline.rules_policy import parse_policy
+
+    raw = yaml.safe_load(open(Path(__file__).parents[1] / "pipeline/data/policy.yaml", encoding="utf-8"))
+    bad = copy.deepcopy(raw)
+    bad["taizhou"]["division_codes"]["32120"] = "泰州"
+    bad["titles"][0]["rank"] = "first"
+    with pytest.raises(DataFileError) as exc:
+        parse_policy(bad, "policy.yaml")
+    msg = str(exc.value)
+    assert "policy.yaml" in msg and "titles.0.rank" in msg and "division_codes" in msg
