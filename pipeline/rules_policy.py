@@ -353,7 +353,8 @@ def check_materials(view: CaseView) -> tuple[Materials, list[Flag]]:
     for key in Materials.model_fields:
         required = True
         if key == "overseas_degree_certification":
-            required = degree_is_foreign(view)
+            # Art. 5(2): 留学回国人员 — Chinese returnees; a foreign national's own degree needs none
+            required = degree_is_foreign(view) and not applicant_is_foreigner(view)
         elif key == "work_permit":
             required = applicant_is_foreigner(view)
         if present.get(key):

@@ -168,9 +168,10 @@ def foreign_docs() -> dict[str, Document]:
     return d
 
 
-def test_foreigner_needs_work_permit_and_cscse_and_nationality_does_not_count():
+def test_foreigner_needs_work_permit_but_no_cscse_and_nationality_does_not_count():
     case = run(foreign_docs())
-    assert serious(case) == {"MISSING_WORK_PERMIT", "MISSING_OVERSEAS_DEGREE_CERTIFICATION"}
+    assert serious(case) == {"MISSING_WORK_PERMIT"}
+    assert case.materials.overseas_degree_certification == "not_required"  # only for returnees (Art. 5(2))
     d = foreign_docs()
     d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", permit_number="840123456789012345",
                       nationality="USA", employer="泰州华达机械有限公司", valid_until="2026-01-01")
@@ -180,6 +181,16 @@ def test_foreigner_needs_work_permit_and_cscse_and_nationality_does_not_count():
     assert serious(case) == set(), case.flags
     assert case.recommendation == "forward_to_panel"
     assert case.materials.work_permit == "present"
+
+
+def test_returnee_with_foreign_degree_needs_cscse():
+    d = clean_docs()
+    d["master"] = doc("D09", DocType.DEGREE_CERTIFICATE, name="Wei Zhang", institution="University of Manchester",
+                      level="Master of Science", country="GBR", graduation_date="2013-12-15")
+    case = run(d)
+    assert serious(case) == {"MISSING_OVERSEAS_DEGREE_CERTIFICATION"}
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="张伟", institution="曼彻斯特大学")
+    assert serious(run(d)) == set()
 
 
 def test_hk_resident_needs_no_work_permit():
