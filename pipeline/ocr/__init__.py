@@ -50,7 +50,8 @@ class OcrRouter:
     """Reads pages with one engine mode. `backends` may override engines (tests count calls)."""
 
     def __init__(self, mode: OcrEngineName | str = OcrEngineName.AUTO, cache: OcrCache | None = None,
-                 backends: dict[str, OcrBackend] | None = None, preprocess: bool = True) -> None:
+                 backends: dict[str, OcrBackend] | None = None, preprocess: bool = True,
+                 normalise: bool | None = None) -> None:
         try:
             self.mode = OcrEngineName(mode)
         except ValueError as exc:
@@ -60,6 +61,8 @@ class OcrRouter:
             raise ConfigError("text_layer 不是 OCR 引擎", "text_layer is not an OCR engine")
         self.cache = cache
         self.preprocess = preprocess
+        cfg_norm = ocr_settings().preprocess.normalise_background
+        self.normalise = preprocess and (cfg_norm if normalise is None else normalise)
         self._backends = dict(backends or {})
         self.routed: dict[str, int] = {}  # engine → pages read, for reports
 
@@ -70,9 +73,8 @@ class OcrRouter:
 
     @property
     def cache_version(self) -> str:
-        cfg = ocr_settings()
-        norm = "n" if cfg.preprocess.normalise_background else ""
-        return f"{cfg.settings_version}{'-pp' + norm if self.preprocess else '-raw'}"
+        norm = "n" if self.normalise else ""
+        return f"{ocr_settings().settings_version}{'-pp' + norm if self.preprocess else '-raw'}"
 
     def read(self, page: Page) -> OcrResult:
         """OCR one page (or take its text layer); sets page.corrected and page.info.ocr."""
@@ -84,7 +86,7 @@ class OcrRouter:
         if page.image is None:
             raise file_error(page.info.file, "PAGE_UNREADABLE", "no image", page.info.page)
         key = page.info.image_sha256
-        normalise = self.preprocess and ocr_settings().preprocess.normalise_background
+        normalise = self.normalise
         if self.cache is not None and key:
             hit = self.cache.get(key, self.mode.value, self.cache_version)
             if hit is not None:
@@ -93,7 +95,7 @@ class OcrRouter:
                 return hit
         t0 = time.perf_counter()
         if self.preprocess:
-            prep = prepare(page.image)
+            prep = prepare(page.image, normalise=normalise)
             image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
         else:
             image, rotate, skew, script = page.image, 0, 0.0, ""
