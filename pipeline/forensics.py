@@ -12,6 +12,7 @@ import logging
 import re
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 import imagehash
 from PIL import Image, ImageOps
@@ -88,6 +89,7 @@ class TamperSettings(BaseModel):
     min_bg_fraction: float = Field(gt=0, le=1)
     edge_threshold: float = Field(gt=0)
     noise_z: float = Field(gt=0)
+    directions: list[Literal["low", "high"]]
     ela_quality: int = Field(ge=50, le=100)
     ela_z: float = Field(gt=0)
     min_blocks: int = Field(ge=1)

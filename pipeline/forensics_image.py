@@ -198,6 +198,10 @@ def noise_maps(grey: np.ndarray, s: TamperSettings) -> tuple[np.ndarray, np.ndar
 
 def _regions_from_mask(mask: np.ndarray, z: np.ndarray, valid: np.ndarray, s: TamperSettings,
                        scale: float, method: str) -> list[Region]:
+    """Connected clusters of deviating blocks → compact, rectangular, strong enough regions.
+
+    The score is the cluster's summed z over √n: many mildly deviating blocks that agree (a
+    patch) outscore a few noisy ones (chance)."""
     n_lab, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     total = mask.shape[0] * mask.shape[1]
     out: list[Region] = []
@@ -209,13 +213,14 @@ def _regions_from_mask(mask: np.ndarray, z: np.ndarray, valid: np.ndarray, s: Ta
         fill = n / max(1, box_valid)
         if fill < s.min_fill:
             continue
-        score = float(np.abs(z[labels == i]).mean())
+        zs = z[labels == i]
+        score = float(abs(zs.sum()) / np.sqrt(n))
         if score < s.min_score:
             continue
         b = s.block / scale
         bbox = (int(x * b), int(y * b), int((x + w) * b), int((y + h) * b))
         out.append(Region(bbox, score, method,
-                          f"{method}: {n} blocks, mean |z| {score:.1f}, fill {fill:.2f}"))
+                          f"{method}: {n} blocks, score {score:.1f}, mean z {zs.mean():+.1f}, fill {fill:.2f}"))
     return out
 
 
@@ -229,10 +234,16 @@ def noise_regions(grey: np.ndarray, s: TamperSettings, scale: float) -> list[Reg
         return []
     mad = float(np.median(np.abs(dev[ok]))) * 1.4826
     sigma = max(mad, 0.12)
-    z = np.where(ok, dev / sigma, 0.0)
+    z = np.where(ok, dev / sigma, 0.0).astype(np.float32)
+    # a patch moves all its blocks the same way: average z over 3×3 valid neighbours first
+    num = cv2.boxFilter(z, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    den = cv2.boxFilter(ok.astype(np.float32), -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    zs = np.where(ok, num / np.maximum(den, 1), 0.0)
     regions: list[Region] = []
     for sign, name in ((-1, "noise-low"), (1, "noise-high")):
-        mask = ok & (sign * z > s.noise_z)
+        if name.split("-")[1] not in s.directions:
+            continue
+        mask = ok & (sign * zs > s.noise_z)
         regions += _regions_from_mask(mask, z, ok, s, scale, name)
     return regions
 
