@@ -109,6 +109,7 @@ class _IssuerEvidence:
     score: float = 0.0
     text: str = ""
     where: str = ""
+    length: int = 0  # folded length of the name found: a longer verbatim name is the more specific
 
 
 @dataclass
@@ -289,15 +290,22 @@ class Matcher:
                 kept.append(h)
         return kept
 
-    def _scan(self, table: _IssuerTable, ctx: list[tuple[str, _Query]], fuzzy: bool = True) -> _IssuerEvidence:
-        """Best appearance of any of a table's issuer names in the contexts (title: exact only)."""
+    def _scan(self, table: _IssuerTable, ctx: list[tuple[str, _Query]], fuzzy: bool = True,
+              title_abbrevs: bool = True) -> _IssuerEvidence:
+        """Best appearance of any of a table's issuer names in the contexts (title: exact only).
+        Verbatim hits win, the longest (most specific) first."""
         best = _IssuerEvidence()
+        exact: _IssuerEvidence | None = None
         for where, q in ctx:
-            for k in q.ngrams & table.short.keys():
-                return _IssuerEvidence(100.0, table.short[k], where)
-            for i, k in enumerate(table.long_keys):
-                if k in q.key:
-                    return _IssuerEvidence(100.0, table.long_texts[i], where)
+            keys = [k for k in q.ngrams & table.short.keys()] if title_abbrevs or where != "title" else []
+            keys += [k for k in table.long_keys if k in q.key]
+            for k in keys:
+                if exact is None or len(k) > exact.length:
+                    label = table.short[k] if k in table.short else table.long_texts[table.long_keys.index(k)]
+                    exact = _IssuerEvidence(100.0, label, where, len(k))
+        if exact is not None:
+            return exact
+        for where, q in ctx:
             if where == "title" or not fuzzy:
                 continue  # the title is matched as a credential, not searched for issuers
             cut = max(best.score, self.s.issuer_weak)
@@ -305,11 +313,11 @@ class Matcher:
             if n:  # names no longer than the text: do they appear in it?
                 r = process.extractOne(q.key, table.long_keys[:n], scorer=fuzz.partial_ratio, score_cutoff=cut)
                 if r and r[1] > best.score:
-                    best = _IssuerEvidence(float(r[1]), table.long_texts[r[2]], where)
+                    best = _IssuerEvidence(float(r[1]), table.long_texts[r[2]], where, len(r[0]))
             if n < len(table.long_keys):  # longer names: is the text a (noisy) copy of one?
                 r = process.extractOne(q.key, table.long_keys[n:], scorer=fuzz.ratio, score_cutoff=cut)
                 if r and r[1] > best.score:
-                    best = _IssuerEvidence(float(r[1]), table.long_texts[n + r[2]], where)
+                    best = _IssuerEvidence(float(r[1]), table.long_texts[n + r[2]], where, len(r[0]))
         return best
 
     def _explains(self, longer: _Hit, shorter: _Hit) -> bool:
@@ -327,10 +335,13 @@ class Matcher:
         return longer.score >= shorter.score
 
     def _issuer_evidence(self, entry_id: int, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
-        return self._scan(self._issuer_forms[entry_id], ctx)
+        # an abbreviation inside the title is part of the credential's name ("SPE Member", "AWS CWI"),
+        # not independent evidence of who issued the paper
+        return self._scan(self._issuer_forms[entry_id], ctx, title_abbrevs=False)
 
     def _counter_evidence(self, ctx: list[tuple[str, _Query]]) -> _IssuerEvidence:
-        return self._scan(self._other_issuers, ctx)
+        # the title's own abbreviations ("SPE Petroleum Engineering Certification") name the credential
+        return self._scan(self._other_issuers, ctx, title_abbrevs=False)
 
     # ------------------------------------------------------------------ public
 
@@ -371,10 +382,24 @@ class Matcher:
                         [("issuer", iq)])
             return counters[scope]
 
+        verbatim_other: list[_IssuerEvidence] = []
+
+        def other_verbatim() -> _IssuerEvidence:
+            if not verbatim_other:
+                verbatim_other.append(self._scan(self._other_issuers, ctx, fuzzy=False, title_abbrevs=False))
+            return verbatim_other[0]
+
         def credible(e: _IssuerEvidence) -> bool:
-            if e.score >= 100.0:  # printed verbatim: only another body printed verbatim contradicts it
-                return self._scan(self._other_issuers, ctx, fuzzy=False).score < 100.0
+            if e.score >= 100.0:  # printed verbatim: only another body printed verbatim contradicts it,
+                # unless ours is the more specific name ("ASM International" contains the ambiguous "ASM")
+                other = other_verbatim()
+                return other.score < 100.0 or e.length > other.length
             return e.score >= s.issuer_min and e.score > counter("any").score
+
+        def ambiguous(e: _IssuerEvidence) -> bool:
+            """Verbatim, but another body is printed verbatim just as specifically ("SPE", "ACCP")."""
+            other = other_verbatim()
+            return e.score >= 100.0 and other.score >= 100.0 and other.length == e.length
 
         positives = [h for h in ranked if not h.form.is_near_miss]
         evidence = {h.form.owner: self._issuer_evidence(h.form.owner, ctx) for h in positives[:6]}
@@ -401,6 +426,8 @@ class Matcher:
                 return self._result(MatchStatus.REVIEW, top, candidates)
             else:  # none of them has its issuer on the paper
                 tied = [top, *rivals]
+                if any(ambiguous(evidence[h.form.owner]) for h in tied):  # e.g. "SPE" alone
+                    return self._result(MatchStatus.REVIEW, top, candidates)
                 if counter("issuer").score >= s.issuer_min or (
                         iq is not None and all(h.form.generic for h in tied)
                         and max(evidence[h.form.owner].score for h in tied) < s.issuer_weak):
@@ -412,6 +439,8 @@ class Matcher:
             return self._result(MatchStatus.REVIEW, top, candidates)
         if has_ev:
             return self._result(MatchStatus.MATCHED, top, candidates)
+        if ambiguous(ev):  # issuer printed verbatim, but so is another body ("SPE", "ASM")
+            return self._result(MatchStatus.REVIEW, top, candidates)
         if counter("issuer").score >= s.issuer_min:  # the issuer printed is a different, known body
             return self._result(MatchStatus.NO_MATCH, None, candidates, top.score)
         if counter("any").score >= s.issuer_min or top.form.generic:

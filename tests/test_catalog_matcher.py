@@ -115,3 +115,27 @@ def test_noise_sweep_never_matches_wrongly(matcher, edits):
     assert sw["wrong"] == 0
     assert sw["near_misses_matched"] == 0
     assert sw["positives_matched"] / sw["positives"] >= 0.88
+
+
+def test_sample_generator_wording_is_matched(matcher):
+    """Cross-check with the certificate wording the sample generator prints (samples/data)."""
+    from samples.people import certificates_data
+
+    data = certificates_data()
+    assert len(data.entries) == 52
+    for e in data.entries:
+        iss = data.issuers[e.issuer]
+        for issuer in (iss.printed, iss.body):
+            r = matcher.match(e.title, issuer)
+            if issuer == "ACCP":  # also the American College of Clinical Pharmacy: ambiguous → review
+                assert (r.status, r.catalog_id) == (MatchStatus.REVIEW, e.id)
+                continue
+            assert (r.status, r.catalog_id) == (MatchStatus.MATCHED, e.id), (e.title, issuer, r.candidates)
+
+
+def test_ambiguous_issuer_abbreviation_goes_to_review(matcher):
+    assert matcher.match("Welding Metallurgy Certificate", "ASM").status == MatchStatus.REVIEW
+    r = matcher.match("Welding Metallurgy Certificate", "ASM International")
+    assert (r.status, r.catalog_id) == (MatchStatus.MATCHED, 23)
+    assert matcher.match("Welding Metallurgy Certificate", "American Society for Microbiology (ASM)").status \
+        == MatchStatus.NO_MATCH
