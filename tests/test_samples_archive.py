@@ -25,7 +25,7 @@ from samples.archive import (
 )
 from samples.defects import defects_data, expected_recommendation
 
-N_SMALL, SEED_SMALL = 6, 11
+N_SMALL, SEED_SMALL = 4, 18  # returnee (zipped), foreigner, HK/Macao, returnee; two defects
 
 
 # --------------------------------------------------------------------------- plan only (fast)
@@ -87,7 +87,7 @@ def test_archive_layout_and_truth(small_archive):
     assert man["args"]["seed"] == SEED_SMALL and len(man["applicants"]) == N_SMALL
     assert archive_complete(small_archive, N_SMALL, SEED_SMALL, 0.5)
     assert not archive_complete(small_archive, N_SMALL, SEED_SMALL + 1, 0.5)
-    doc_type_names = {"resident_id_card", "diploma", "passport", "application_form", "labor_contract"}
+    doc_type_names = {"resident_id_card", "application_form", "labor_contract", "qualification_certificate"}
     for row in man["applicants"]:
         assert re.fullmatch(r"A\d{4}_[^/]+", row["folder"])
         t = json.loads((small_archive / TRUTH_DIR / f"{row['folder']}.json").read_text(encoding="utf-8"))
@@ -124,7 +124,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 def test_same_seed_gives_identical_files(small_archive, tmp_path):
     plan = plan_archive(N_SMALL, SEED_SMALL, 0.5)
     again = tmp_path / "again"
-    for i in (1, 2):  # two applicants re-generated on their own give the same bytes
+    for i in (1, 2):  # applicants re-generated on their own give the same bytes (a zip, a folder)
         t = write_applicant(plan, i, again)
         first = small_archive / t["entry"]
         second = again / t["entry"]
@@ -168,7 +168,8 @@ def test_mrz_defect_breaks_a_check_digit(plan40):
 
 def test_editor_traces_in_files(plan40, tmp_path):
     i = _applicant_with(plan40, "image_editing_software")
-    t = write_applicant(plan40, i, tmp_path)
+    only = {"qualification_certificate", "diploma", "degree_certificate", "labor_contract", "social_insurance_record"}
+    t = write_applicant(plan40, i, tmp_path, only=only)
     assert "IMAGE_EDITING_SOFTWARE" in t["flags_expected"] and t["recommendation"] == "refer_for_investigation"
     edited = [f for f in t["files"] if f["metadata"].get("software")]
     assert edited and edited[0]["format"] == "jpeg"
@@ -179,7 +180,7 @@ def test_editor_traces_in_files(plan40, tmp_path):
     assert b"Adobe Photoshop" in im.info.get("xmp", b"")
 
     i = _applicant_with(plan40, "pdf_modified")
-    t = write_applicant(plan40, i, tmp_path)
+    t = write_applicant(plan40, i, tmp_path, only=only)
     pdf = next(f for f in t["files"] if f["metadata"].get("edited_by"))
     data = _open_file(tmp_path, t, pdf["path"])
     assert data.count(b"startxref") == 2 and b"/Prev" in data
@@ -192,7 +193,7 @@ def test_text_layer_disagrees_with_the_truth(plan40, tmp_path):
     import io
 
     i = _applicant_with(plan40, "pdf_text_layer_mismatch")
-    t = write_applicant(plan40, i, tmp_path)
+    t = write_applicant(plan40, i, tmp_path, only={"qualification_certificate", "social_insurance_record"})
     f = next(f for f in t["files"] if f.get("text_layer_value"))
     doc = next(d for d in t["documents"] if d["doc_id"] == f["pages"][0]["doc_id"])
     with pdfplumber.open(io.BytesIO(_open_file(tmp_path, t, f["path"]))) as pdf:
@@ -201,3 +202,32 @@ def test_text_layer_disagrees_with_the_truth(plan40, tmp_path):
     printed = [v for v in doc["field_text"].values() if v and v.replace(" ", "") in text]
     assert f["text_layer_value"] not in doc["field_text"].values()
     assert printed  # the rest of the text layer matches the page
+
+
+def test_tamper_retypes_the_value_in_the_truth(plan40):
+    c = compose(plan40, _applicant_with(plan40, "image_region_tampered"))
+    doc = next(d for d in c.docs if d.tamper)
+    page, box, old_word, new_word = doc.tamper
+    f = "certificate_number"
+    assert doc.rendered.fields[f] in new_word and doc.rendered.fields[f] not in old_word
+    assert doc.rendered.fields[f] != c.applicant.certificate.certificate_number or doc.doc_type != \
+        "qualification_certificate"
+    assert "IMAGE_REGION_TAMPERED" in c.flags_expected
+
+
+def test_scanned_id_card_is_still_readable_by_tesseract(plan40):
+    """Scan realism must not destroy the page: real tesseract reads the ID number on a scan."""
+    import random
+
+    import pytesseract
+
+    from samples import degrade as dg
+
+    i = next(ap.index for ap in plan40.applicants if ap.kind == "chinese" and not ap.defects)
+    c = compose(plan40, i)
+    doc = next(d for d in c.docs if d.doc_type == "resident_id_card")
+    d = dg.degrade(doc.rendered.pages[0], "scan", random.Random(3), doc.rendered.dpi, 300)
+    assert d.level == "scan" and abs(d.skew) >= 0.5
+    text = pytesseract.image_to_string(d.image, lang="chi_sim+eng", config="--psm 6")
+    digits = re.sub(r"[^0-9X]", "", text.upper())
+    assert doc.rendered.fields["id_number"] in digits
