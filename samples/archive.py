@@ -829,23 +829,43 @@ def archive_complete(out: Path, n: int, seed: int, defect_rate: float) -> bool:
                for a in man.get("applicants", []))
 
 
-def write_archive(out: Path, n: int, seed: int, defect_rate: float = 0.5, progress: bool = False) -> dict[str, Any]:
-    """Generate the whole archive; returns the manifest."""
+def _write_one(args: tuple[int, int, float, int, str]) -> dict[str, Any]:
+    n, seed, rate, index, out = args
+    return write_applicant(plan_archive(n, seed, rate), index, Path(out))
+
+
+def write_archive(out: Path, n: int, seed: int, defect_rate: float = 0.5, progress: bool = False,
+                  workers: int = 1) -> dict[str, Any]:
+    """Generate the whole archive; returns the manifest. Applicants are independent (their
+    rngs are keyed by seed and index), so `workers` processes give the same bytes as one."""
     plan = plan_archive(n, seed, defect_rate)
     private_dir(out)
     private_dir(out / TRUTH_DIR)
     stale = out / MANIFEST
     if stale.exists():
         stale.unlink()
-    rows = []
-    for ap in plan.applicants:
-        t = write_applicant(plan, ap.index, out)
-        rows.append({"index": ap.index, "folder": t["folder"], "entry": t["entry"], "kind": ap.kind,
-                     "catalog_id": t["qualification"]["catalog_id"],
-                     "defects": [d["kind"] for d in t["defects"]], "flags_expected": t["flags_expected"],
-                     "recommendation": t["recommendation"]})
-        if progress:
-            print(f"  {t['entry']}: {', '.join(rows[-1]['defects']) or 'clean'}", flush=True)
+    jobs = [(n, seed, defect_rate, ap.index, str(out)) for ap in plan.applicants]
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
+            results = ex.map(_write_one, jobs)
+            truths = []
+            for t in results:
+                truths.append(t)
+                if progress:
+                    print(f"  {t['entry']}: {', '.join(d['kind'] for d in t['defects']) or 'clean'}", flush=True)
+    else:
+        truths = []
+        for ap in plan.applicants:
+            t = write_applicant(plan, ap.index, out)
+            truths.append(t)
+            if progress:
+                print(f"  {t['entry']}: {', '.join(d['kind'] for d in t['defects']) or 'clean'}", flush=True)
+    rows = [{"index": t["index"], "folder": t["folder"], "entry": t["entry"], "kind": t["kind"],
+             "catalog_id": t["qualification"]["catalog_id"], "defects": [d["kind"] for d in t["defects"]],
+             "flags_expected": t["flags_expected"], "recommendation": t["recommendation"]} for t in truths]
     manifest = {"generator": "credcase samples generate", "args": _args(n, seed, defect_rate),
                 "truth_dir": TRUTH_DIR, "applicants": rows, "complete": True}
     atomic_write_text(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -26,7 +27,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
         raise ConfigError("申请人数量至少为 1", "--applicants must be at least 1")
     t0 = time.monotonic()
-    man = write_archive(out, args.applicants, args.seed, args.defect_rate, progress=args.verbose_list)
+    man = write_archive(out, args.applicants, args.seed, args.defect_rate, progress=args.verbose_list,
+                        workers=args.workers)
     n_def = sum(1 for a in man["applicants"] if a["defects"])
     print(f"已生成 {len(man['applicants'])} 名申请人（{n_def} 名含缺陷）/ wrote {len(man['applicants'])} applicants "
           f"({n_def} with defects) → {out}  truth: {out / man['truth_dir']}  ({time.monotonic() - t0:.0f} s)")
@@ -53,6 +55,8 @@ def register(sub) -> None:  # noqa: ANN001
     g.add_argument("--defect-rate", type=_rate, default=0.5, help="share of applicants with defects (default 0.5)")
     g.add_argument("--if-missing", action="store_true",
                    help="do nothing if OUT already holds a complete archive made with the same arguments")
+    g.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes writing applicants in parallel (same files either way)")
     g.add_argument("--list", dest="verbose_list", action="store_true", help="print each applicant as written")
     g.set_defaults(handler=_cmd_generate)
     v = ssub.add_parser("verify", help="核对真值与生成器 / check the truth files against the generator")
