@@ -453,6 +453,10 @@ class Matcher:
 
     def _result(self, status: MatchStatus, top: _Hit | None, candidates: list[MatchCandidate],
                 score: float | None = None) -> CatalogMatch:
+        if top is not None:  # the entry decided on (e.g. by issuer evidence in a tie) is listed first
+            name = self.entries[top.form.owner].name_en
+            first = [c for c in candidates if c.catalog_id == top.form.owner and c.name == name]
+            candidates = first[:1] + [c for c in candidates if c not in first[:1]]
         return CatalogMatch(status=status, catalog_id=top.form.owner if top else None,
                             score=round(score if score is not None else (top.score if top else 0.0), 1),
                             candidates=candidates)
