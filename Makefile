@@ -15,6 +15,8 @@ SAMPLE_ARCHIVE := samples/archive
 RUN_OUT := out/run
 EVAL_ARCHIVE := out/eval-archive
 EVAL_OUT := out/eval
+# "today" of the generated sample corpus (samples.people.REFERENCE_DATE): validity is checked against it
+SAMPLE_DATE := 2025-06-30
 
 .PHONY: setup apt venv run test lint eval bench clean
 
@@ -39,7 +41,7 @@ $(STAMP): pyproject.toml $(APT_STAMP)
 
 run: setup
 	$(CREDCASE) samples generate --out $(SAMPLE_ARCHIVE) --applicants 10 --seed 2022 --if-missing
-	$(CREDCASE) ingest $(SAMPLE_ARCHIVE) --out $(RUN_OUT); rc=$$?; \
+	$(CREDCASE) ingest $(SAMPLE_ARCHIVE) --out $(RUN_OUT) --application-date $(SAMPLE_DATE); rc=$$?; \
 	echo "报告 / report: $$(pwd)/$(RUN_OUT)/index.html"; [ $$rc -le 1 ]
 
 test: setup
@@ -51,7 +53,7 @@ lint: setup
 
 eval: setup
 	$(CREDCASE) samples generate --out $(EVAL_ARCHIVE) --applicants 40 --seed 4040 --defect-rate 0.6 --if-missing
-	$(CREDCASE) ingest $(EVAL_ARCHIVE) --out $(EVAL_OUT); [ $$? -le 1 ]
+	$(CREDCASE) ingest $(EVAL_ARCHIVE) --out $(EVAL_OUT) --application-date $(SAMPLE_DATE); [ $$? -le 1 ]
 	$(CREDCASE) evaluate $(EVAL_OUT) --truth $(EVAL_ARCHIVE)
 
 bench: setup

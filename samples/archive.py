@@ -395,6 +395,8 @@ def compose(plan: ArchivePlan, index: int) -> Composed:
         if dt == "qualification_certificate" and eff.duplicate_of:
             key, dup = eff.duplicate_of, True
             src = _make(plan, key)
+        elif dt == "qualification_certificate" and eff.duplicate_source:
+            dup = True  # written the same way as the copy, so both files hold the same pixels
         try:
             rd = render(dt, src, _rng(plan.seed, key, dt, "render"))
         except ValueError as exc:  # no renderer for this doc type (yet): leave it out, say so
@@ -666,7 +668,7 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
                 writers.write_png(path.with_suffix(".png") if path.suffix.lower() != ".png" else path, img, d.dpi, meta)
                 name = name if path.suffix.lower() == ".png" else str(Path(name).with_suffix(".png"))
             else:
-                q = d.jpeg_quality - (12 if cd.duplicate else 0)
+                q = d.jpeg_quality - (12 if cd.duplicate and cd.key_index != index else 0)  # re-saved copy
                 writers.write_jpeg(path, img, q, d.dpi, meta)
             files.append({"path": name, "format": recipe.writer, "recipe": recipe.id,
                           "metadata": _meta_truth(meta), "pages": [page_truth(pi, d, rot, 1)]})
@@ -866,7 +868,10 @@ def write_archive(out: Path, n: int, seed: int, defect_rate: float = 0.5, progre
     rows = [{"index": t["index"], "folder": t["folder"], "entry": t["entry"], "kind": t["kind"],
              "catalog_id": t["qualification"]["catalog_id"], "defects": [d["kind"] for d in t["defects"]],
              "flags_expected": t["flags_expected"], "recommendation": t["recommendation"]} for t in truths]
+    from samples.people import REFERENCE_DATE
+
     manifest = {"generator": "credcase samples generate", "args": _args(n, seed, defect_rate),
+                "reference_date": REFERENCE_DATE.isoformat(),  # "today" of the corpus: check validity against it
                 "truth_dir": TRUTH_DIR, "applicants": rows, "complete": True}
     atomic_write_text(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest

@@ -161,6 +161,7 @@ class Effects:
     file_software: dict[str, str] = field(default_factory=dict)  # doc_type -> editor name (EXIF/XMP)
     pdf_editor: dict[str, str] = field(default_factory=dict)  # doc_type -> editor saving incrementally
     duplicate_of: int | None = None  # certificate rendered from the partner applicant's index
+    duplicate_source: bool = False  # this applicant's certificate image is re-used by another case
     notes: list[str] = field(default_factory=list)
 
 
@@ -448,6 +449,7 @@ def op_duplicate_number(app: Applicant, eff: Effects, ctx: Context) -> None:
 
 def op_duplicate_image(app: Applicant, eff: Effects, ctx: Context) -> None:
     if ctx.partner is None:
+        eff.duplicate_source = True
         return
     eff.duplicate_of = ctx.partner_index
 

@@ -231,3 +231,29 @@ def test_scanned_id_card_is_still_readable_by_tesseract(plan40):
     text = pytesseract.image_to_string(d.image, lang="chi_sim+eng", config="--psm 6")
     digits = re.sub(r"[^0-9X]", "", text.upper())
     assert doc.rendered.fields["id_number"] in digits
+
+
+def test_makefile_checks_validity_against_the_corpus_date():
+    from samples.people import REFERENCE_DATE
+
+    text = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    assert f"SAMPLE_DATE := {REFERENCE_DATE.isoformat()}" in text
+
+
+def test_duplicate_image_pair_holds_the_same_pixels(plan40, tmp_path):
+    import io
+
+    import imagehash
+
+    copy = next(ap for ap in plan40.applicants if any(a.kind == "duplicate_image" and a.role == "copy"
+                                                      for a in ap.defects))
+    partner = next(a.partner for a in copy.defects if a.kind == "duplicate_image")
+    hashes = []
+    for i in (partner, copy.index):
+        t = write_applicant(plan40, i, tmp_path, only={"qualification_certificate"})
+        assert "DUPLICATE_IMAGE_ACROSS_CASES" in t["flags_expected"]
+        f = t["files"][0]
+        data = _open_file(tmp_path, t, f["path"])
+        hashes.append((hashlib.sha256(data).hexdigest(), imagehash.phash(Image.open(io.BytesIO(data)))))
+    assert hashes[0][0] != hashes[1][0]  # re-saved: other bytes
+    assert hashes[0][1] - hashes[1][1] <= 2  # same picture
