@@ -812,8 +812,24 @@ def write_applicant(plan: ArchivePlan, index: int, out: Path,
     return truth
 
 
+@cache
+def generator_fingerprint() -> str:
+    """Hash of the generator's code and data: an archive made by other code is not "complete"."""
+    import hashlib
+
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
+        if "__pycache__" in p.parts:
+            continue
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _args(n: int, seed: int, defect_rate: float) -> dict[str, Any]:
-    return {"applicants": n, "seed": seed, "defect_rate": defect_rate, "generator_version": GENERATOR_VERSION}
+    return {"applicants": n, "seed": seed, "defect_rate": defect_rate, "generator_version": GENERATOR_VERSION,
+            "generator_fingerprint": generator_fingerprint()}
 
 
 def archive_complete(out: Path, n: int, seed: int, defect_rate: float) -> bool:
