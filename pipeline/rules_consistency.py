@@ -170,9 +170,15 @@ def _id_embedded_sightings(view: CaseView, what: str) -> list[Sighting]:
     return out
 
 
+# Where birth date and sex are compared: documents that state them as data fields (education
+# documents state them in prose, where a misread would cry wolf).
+PERSONAL_DATA_DOCS = (*IDENTITY_ORDER, DocType.APPLICATION_FORM, DocType.SOCIAL_INSURANCE_RECORD,
+                      DocType.WORK_PERMIT)
+
+
 def _compare_attr(view: CaseView, field: str, code: str, norm) -> list[Flag]:  # noqa: ANN001
-    printed = [Sighting(d, field, n) for d in view.documents
-               if d.doc_type != DocType.UNKNOWN and (v := view.value(d, field)) and (n := norm(v))]
+    printed = [Sighting(d, field, n) for d in view.docs(*PERSONAL_DATA_DOCS)
+               if (v := view.value(d, field)) and (n := norm(v))]
     embedded = _id_embedded_sightings(view, field)
     # reference: the identity document's printed value, else the value in its ID number
     ordered = sorted(printed, key=lambda s: (IDENTITY_ORDER.index(s.doc.doc_type)
