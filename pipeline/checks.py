@@ -122,7 +122,11 @@ def match_certificate(view: CaseView, catalog_file: Path | None
         if not (title or full_text):
             match = CatalogMatch(status=MatchStatus.REVIEW, catalog_id=None, score=0.0)
         else:
-            match = catalog.get_matcher(catalog_file).match(title, issuer=issuer, full_text=full_text)
+            try:
+                match = catalog.get_matcher(catalog_file).match(title, issuer=issuer, full_text=full_text)
+            except Exception as exc:  # noqa: BLE001 - one odd certificate must not stop the batch
+                log.warning("catalogue look-up failed (%s): left for review", type(exc).__name__)
+                match = CatalogMatch(status=MatchStatus.REVIEW, catalog_id=None, score=0.0)
         rank = (_STATUS_RANK[MatchStatus(match.status)], match.score)
         if best is None or rank > best[0]:
             best = (rank, cert, match)
