@@ -130,3 +130,32 @@ def test_index_page():
     row = IndexRow.from_record(Rec(), Path("/out/cases"))
     assert row.html == "cases/A0003.html" and row.critical == 1
     assert row.flag_counts == {"policy": 1, "quality": 1}
+
+
+def test_pdf_source_thumbnail(tmp_path: Path):
+    import numpy as np
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    from pipeline.models import LoadedFile
+    from pipeline.pages import iter_pages
+
+    pdf = tmp_path / "cert.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=A5)
+    c.setFillColorRGB(20 / 255, 20 / 255, 160 / 255)
+    c.rect(120, 300, 100, 30, stroke=0, fill=1)
+    c.save()
+    src = SourceFile(path="cert.pdf", sha256="0", size=pdf.stat().st_size, media_type="application/pdf")
+    page = next(iter_pages(LoadedFile(source=src, local_path=pdf)))
+    arr = np.asarray(page.image.convert("RGB")).astype(int)
+    ys, xs = np.nonzero((arr[:, :, 2] > 120) & (arr[:, :, 0] < 60))
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    case = case_with_flag("cert.pdf")
+    case.flags[-1].evidence = [Evidence(file="cert.pdf", page=1, bbox=box)]
+    w, h = page.image.size
+    case.pages = [PageInfo(file="cert.pdf", file_sha256="0", page=1, width=w, height=h,
+                           ocr=OcrResult(engine="tesseract", text="x", mean_conf=0.9, width=w, height=h))]
+    case.input_files = [src]
+    thumbs = thumbnails(render_case_html(case, [tmp_path]))
+    assert len(thumbs) == 1
+    _box_lines_up(thumbs[0])
