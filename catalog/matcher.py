@@ -350,8 +350,10 @@ class Matcher:
         s = self.s
         tq = self._query(title or "")
         pool = self._hits(tq, "title")
-        top_title = max((h.score for h in pool.values() if not h.form.is_near_miss), default=0.0)
+        decisive = [h for h in pool.values() if not h.form.is_near_miss and not h.form.generic]
+        top_title = max((h.score for h in decisive), default=0.0)
         fq = self._query(full_text) if full_text else None
+        # the whole page is searched unless the title alone names a specific credential well
         if fq is not None and fq.key != tq.key and top_title < s.match_min:
             for owner, h in self._hits(fq, "full_text").items():
                 if h.score >= s.review_min_full_text and (owner not in pool or h.score > pool[owner].score):
