@@ -105,6 +105,14 @@ def labels_for(doc_type: str) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------- prose across lines
 
 
+def _noise(text: str) -> bool:
+    """OCR of borders and guilloches: no word at all ('>', '|'), or one character repeated ('VVVVVVVV')."""
+    t = compact(text)
+    if re.search(r"(.)\1{5,}", t.replace(" ", "")) and len(set(t.replace(" ", ""))) <= 3:
+        return True
+    return not (re.search(rf"[{_CJK}]", t) or re.search(r"[A-Za-z0-9]{2,}", t))
+
+
 @dataclass
 class Prose:
     """The document's lines compacted and joined with spaces, to search sentences that wrap
@@ -117,12 +125,13 @@ class Prose:
     @classmethod
     def of(cls, ctx: DocContext) -> Prose:
         parts, starts, pos = [], [], 0
-        for ln in ctx.lines:
+        lines = [ln for ln in ctx.lines if not _noise(ln.text)]
+        for ln in lines:
             t = compact(ln.text)
             starts.append(pos)
             parts.append(t)
             pos += len(t) + 1
-        return cls(" ".join(parts), starts, list(ctx.lines))
+        return cls(" ".join(parts), starts, lines)
 
     def hit(self, start: int, end: int, method: str, weight: float = 0.8) -> Hit:
         """Hit for text[start:end] with the lines it covers (box narrowed on a single line)."""

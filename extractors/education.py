@@ -294,7 +294,8 @@ def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, Extracte
 
     # major: "在本校机械工程及自动化专业" / "在XX大学 机械工程 学科(专业)" / label 专业
     major = prose.search(rf"在\s*(?:本校|本院|[{CJK}()]{{2,30}}?(?:大学|学院|研究院|研究所|科学院|分校))?\s*"
-                         rf"(?P<m>[{CJK}()A-Za-z]{{2,30}}?)\s*(?:学科\s*\(?\s*专业\s*\)?|专业)", "m", "prose:…专业")
+                         rf"(?:[A-Za-z|]\s+)?(?P<m>[{CJK}()A-Za-z]{{2,30}}?)\s*(?:学科\s*\(?\s*专业\s*\)?|专业)", "m",
+                         "prose:…专业")
     if major is None:
         major = labeled(ctx, doc_type, "major")
     if major:
