@@ -47,25 +47,34 @@ def detect_orientation(img: Image.Image) -> Orientation:
     osd: Osd | None = detect_osd(_downscale(gray, cfg.osd_max_side))
     if osd is not None and osd.orientation_conf >= cfg.osd_min_conf:
         return Orientation(osd.rotate, osd.script, "osd", osd.orientation_conf)
-    rotate, score = _fallback_orientation(gray, cfg.fallback_max_side)
+    # OSD is usually right about the axis and unsure between a rotation and its opposite, so
+    # only those two are read; with no OSD answer at all, all four.
+    candidates = (osd.rotate, (osd.rotate + 180) % 360) if osd is not None else (0, 90, 180, 270)
+    rotate, score = _fallback_orientation(gray, cfg.fallback_max_side, candidates)
     script = osd.script if osd is not None else ""
     return Orientation(rotate, script, "fallback", score)
 
 
-def _fallback_orientation(gray: Image.Image, max_side: int) -> tuple[int, float]:
+def _fallback_orientation(gray: Image.Image, max_side: int,
+                          candidates: tuple[int, ...] = (0, 90, 180, 270)) -> tuple[int, float]:
     """Read the page at each rotation; score = confident characters. Upright text wins clearly."""
     small = _downscale(gray, max_side)
     if max(small.size) < 600:  # tiny crops: enlarge so tesseract sees letters
         f = 600 / max(small.size)
         small = small.resize((round(small.width * f), round(small.height * f)), Image.Resampling.LANCZOS)
-    backend = TesseractBackend(config="--oem 1 --psm 6")
-    best, best_score = 0, -1.0
-    for deg in (0, 90, 180, 270):
+    backend = TesseractBackend(lang=cfg_lang(), config="--oem 1 --psm 6")
+    best, best_score = candidates[0], -1.0
+    for deg in candidates:
         res = backend.recognize(rotate_clockwise(small, deg))
         score = sum(len(w.text) * w.conf for ln in res.lines for w in ln.words if w.conf >= 0.6)
         if score > best_score:
             best, best_score = deg, score
     return best, best_score
+
+
+def cfg_lang() -> str:
+    """The fallback reads with the first two languages only (chi_sim+eng): cheaper, enough."""
+    return "+".join(ocr_settings().tesseract.lang.split("+")[:2])
 
 
 def estimate_skew(img: Image.Image) -> float:

@@ -15,7 +15,7 @@ from PIL import Image
 from pipeline.errors import OcrEngineError
 from pipeline.models import OcrResult, OcrWord
 from pipeline.ocr.settings import ocr_settings
-from pipeline.ocr.text import script_of
+from pipeline.ocr.text import is_cjk, script_of
 from pipeline.ocr.textlayer import make_line
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract's OpenMP threads fight the workers
@@ -53,11 +53,12 @@ class TesseractBackend:
             raise _missing(exc) from exc
         except pytesseract.TesseractError as exc:
             raise OcrEngineError(f"tesseract 识别失败：{exc.message}", f"tesseract failed: {exc.message}") from exc
+        min_conf = ocr_settings().tesseract.min_word_conf
         groups: dict[tuple[int, int, int], list[OcrWord]] = {}
         for i, raw in enumerate(data["text"]):
             text = (raw or "").strip()
             conf = float(data["conf"][i])
-            if not text or conf < 0:
+            if not text or conf < 0 or conf / 100.0 < min_conf or not _has_content(text):
                 continue
             x, y, w, h = (int(data[k][i]) for k in ("left", "top", "width", "height"))
             key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
@@ -70,6 +71,11 @@ class TesseractBackend:
         return OcrResult(engine=self.name, text=text, lines=lines, mean_conf=round(mean, 4),
                          width=image.width, height=image.height, language=script_of(text),
                          seconds=round(time.perf_counter() - t0, 3))
+
+
+def _has_content(text: str) -> bool:
+    """Borders, rules and guilloches come back as runs of '>', '~', '|': not words."""
+    return any(c.isalnum() or is_cjk(c) for c in text)
 
 
 @dataclass(frozen=True)

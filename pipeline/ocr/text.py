@@ -33,7 +33,7 @@ def join_tokens(tokens: list[tuple[str, BBox]]) -> str:
             out = text
         else:
             ptext, pbox = prev
-            height = max(1, min(pbox[3] - pbox[1], box[3] - box[1]))
+            height = max(1, pbox[3] - pbox[1], box[3] - box[1])
             gap = box[0] - pbox[2]
             a, b = is_cjk(ptext[-1]), is_cjk(text[0])
             if a and b:
