@@ -45,7 +45,7 @@ run: setup
 	echo "报告 / report: $$(pwd)/$(RUN_OUT)/index.html"; [ $$rc -le 1 ]
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check pipeline extractors catalog samples tests

@@ -13,13 +13,13 @@ import yaml
 from pydantic import BaseModel
 
 from pipeline.flags import make_flag
+from pipeline.forensics import duplicate_max_distance, fingerprint_distance
 from pipeline.models import CaseFile, Evidence, Fingerprint, Flag
 from pipeline.privacy import mask_id
 from pipeline.store import RunStore, StoredFingerprint
 
 
 class CorpusSettings(BaseModel):
-    cert_image_max_distance: int = 10
     id_number_flag_same_name: bool = False
     cert_number_flag_same_name: bool = True
 
@@ -30,11 +30,11 @@ def settings() -> CorpusSettings:
     return CorpusSettings.model_validate(yaml.safe_load(text))
 
 
-def hamming_hex(a: str, b: str) -> int:
+def _same_image(a: str, b: str) -> bool:
     try:
-        return (int(a, 16) ^ int(b, 16)).bit_count()
-    except ValueError:
-        return 64
+        return fingerprint_distance(a, b) <= duplicate_max_distance()
+    except ValueError:  # fingerprints of another hash size (an older run's store)
+        return False
 
 
 def _name_key(name: str | None) -> str:
@@ -47,8 +47,7 @@ def _name_key(name: str | None) -> str:
 def _conflicts(fp: Fingerprint, store: RunStore, case_id: str) -> list[StoredFingerprint]:
     cfg = settings()
     if fp.kind == "cert_image":
-        return [o for o in store.all_of_kind("cert_image", case_id)
-                if hamming_hex(fp.value, o.value) <= cfg.cert_image_max_distance]
+        return [o for o in store.all_of_kind("cert_image", case_id) if _same_image(fp.value, o.value)]
     others = store.same_value(fp.kind, fp.value, case_id)
     same_name_ok = cfg.id_number_flag_same_name if fp.kind == "id_number" else cfg.cert_number_flag_same_name
     if same_name_ok:
@@ -75,6 +74,9 @@ def _add_once(case: CaseFile, flag: Flag) -> bool:
 def apply_corpus_checks(case: CaseFile, store: RunStore, cases_dir: Path) -> tuple[bool, list[CaseFile]]:
     """Flag `case` and the stored cases it collides with. Returns (case changed, other cases changed)."""
     from pipeline.checks import recommend
+    from pipeline.rules_policy import load_policy
+
+    policy = load_policy()
 
     changed_self = False
     others: dict[str, CaseFile] = {}
@@ -87,9 +89,9 @@ def apply_corpus_checks(case: CaseFile, store: RunStore, cases_dir: Path) -> tup
             if _add_once(other, _flag_for(fp.kind, hit.value, case.case_id, hit.evidence)):
                 others[hit.case_id] = other
     if changed_self:
-        case.recommendation = recommend(case.flags)
+        case.recommendation = recommend(case.flags, policy)
     for other in others.values():
-        other.recommendation = recommend(other.flags)
+        other.recommendation = recommend(other.flags, policy)
     return changed_self, list(others.values())
 
 

@@ -21,6 +21,7 @@ from pipeline.errors import InputFileError
 from pipeline.flags import make_flag
 from pipeline.models import (
     CaseFile,
+    DocType,
     Evidence,
     FileError,
     Flag,
@@ -42,7 +43,7 @@ def process_applicant(inputs: list[Path], options: RunOptions, source: str | Non
     """
     source = source or (inputs[0].name if len(inputs) == 1 else "files")
     case_id = case_id or Path(source).stem
-    router = get_router(options.ocr, options.cache_dir)
+    router = get_router(options.ocr, options.cache_dir, preprocess=options.preprocess)
     workdir = Path(tempfile.mkdtemp(prefix="credcase-"))
     try:
         files, errors = ingest.collect_inputs(inputs, workdir)
@@ -86,6 +87,8 @@ def _read_all_pages(files: list[LoadedFile], router: OcrRouter
                     errors.append(exc.to_file_error())
                     continue
                 classify.classify_page(page)
+                if page.info.doc_type == DocType.QUALIFICATION_CERTIFICATE and page.image is not None:
+                    page.info.image_phash = forensics.image_fingerprint(page.image)  # corpus duplicates
                 flags.extend(forensics.screen_page(page))
                 infos.append(page.info)
                 page.image = page.corrected = None  # free the pixels: stream, don't hoard

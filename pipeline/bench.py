@@ -1,0 +1,230 @@
+"""`make bench`: end-to-end throughput against the two OCR floors, in one run.
+
+    python -m pipeline.bench --out out/bench [--applicants 30] [--seed 3030] [--skip-accuracy]
+
+Measures on one generated archive: credcase `ingest --ocr auto` pages/s (2 workers, cold
+cache); bare tesseract (the `tesseract` command, same languages, OMP_THREAD_LIMIT=1, 2 in
+parallel) and bare RapidOCR (every page, 2 processes) on the same page images; the share of
+worker time spent outside OCR calls; 1 vs 2 workers; a second run on the same archive; peak
+memory per worker; and accuracy of `auto` vs RapidOCR-on-every-page from `credcase evaluate`.
+Results are printed as a table and written to OUT/bench.json and OUT/bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from pipeline.batch import discover_applicants, ingest
+from pipeline.options import RunOptions
+from pipeline.privacy import atomic_write_text
+
+TESS_LANGS = "chi_sim+eng+deu"
+
+
+def _generate(archive: Path, n: int, seed: int) -> None:
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "samples", "generate", "--out", str(archive),
+                    "--applicants", str(n), "--seed", str(seed), "--if-missing"], check=True)
+
+
+def _export_pages(archive: Path, dest: Path) -> list[Path]:
+    """Every page of every applicant as PNG, decoded exactly as credcase decodes them."""
+    from pipeline import ingest as ingest_mod
+    from pipeline import pages
+
+    dest.mkdir(parents=True, exist_ok=True)
+    out: list[Path] = []
+    for case_id, inputs in discover_applicants(archive):
+        work = Path(tempfile.mkdtemp(prefix="bench-"))
+        try:
+            files, _errors = ingest_mod.collect_inputs(inputs, work)
+            for f in files:
+                try:
+                    for page in pages.iter_pages(f):
+                        if page.image is None:
+                            continue
+                        p = dest / f"{case_id}-{len(out):05d}.png"
+                        page.image.convert("RGB").save(p)
+                        out.append(p)
+                except Exception:  # noqa: BLE001 — unreadable files are not OCR work
+                    continue
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _bare_tesseract(images: list[Path], parallel: int = 2) -> float:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+
+    def one(p: Path) -> None:
+        subprocess.run(["tesseract", str(p), "stdout", "-l", TESS_LANGS], env=env, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(one, images))
+    return time.monotonic() - t0
+
+
+def _rapid_worker(paths: list[str]) -> int:
+    from pipeline.ocr import get_router
+
+    router = get_router("rapidocr", None)
+    backend = router.backend("rapidocr") if hasattr(router, "backend") else None
+    from PIL import Image
+
+    for p in paths:
+        with Image.open(p) as im:
+            if backend is not None:
+                backend.recognize(im.convert("RGB"))
+            else:  # pragma: no cover
+                from rapidocr import RapidOCR
+
+                RapidOCR()(p)
+    return len(paths)
+
+
+def _bare_rapidocr(images: list[Path], parallel: int = 2) -> float:
+    chunks = [[str(p) for p in images[i::parallel]] for i in range(parallel)]
+    t0 = time.monotonic()
+    with mp.get_context("spawn").Pool(parallel) as pool:
+        pool.map(_rapid_worker, chunks)
+    return time.monotonic() - t0
+
+
+def _reference_date(archive: Path) -> date | None:
+    """The generated corpus's "today": validity is judged against it, as `make eval` does."""
+    try:
+        return date.fromisoformat(json.loads((archive / "manifest.json").read_text())["reference_date"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _run_ingest(archive: Path, out: Path, ocr: str, workers: int, fresh: bool = True):
+    if fresh and out.exists():
+        shutil.rmtree(out)
+    opts = RunOptions(ocr=ocr, cache_dir=out / "cache", application_date=_reference_date(archive))
+    with open(os.devnull, "w") as devnull:
+        return ingest(archive, out, opts, workers=workers, stream=devnull)
+
+
+def _evaluate(out: Path, archive: Path) -> dict:
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "evaluate", str(out), "--truth", str(archive),
+                        "--json"], capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        return {"error": (r.stderr or r.stdout)[-500:]}
+
+
+def _pick(ev: dict, *keys: str) -> float | None:
+    for k in keys:
+        cur = ev
+        for part in k.split("."):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        if isinstance(cur, (int, float)):
+            return float(cur)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline.bench")
+    ap.add_argument("--out", type=Path, default=Path("out/bench"))
+    ap.add_argument("--applicants", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=3030)
+    ap.add_argument("--skip-accuracy", action="store_true")
+    args = ap.parse_args(argv)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    root: Path = args.out
+    archive = root / "archive"
+    root.mkdir(parents=True, exist_ok=True)
+    _generate(archive, args.applicants, args.seed)
+
+    images = _export_pages(archive, root / "pages")
+    n = len(images)
+    res: dict[str, float | int | str | None] = {"applicants": args.applicants, "pages": n, "cores": os.cpu_count()}
+    print(f"bench: {args.applicants} applicants, {n} pages", flush=True)
+
+    res["tesseract_s"] = _bare_tesseract(images)
+    print(f"  bare tesseract ×2: {res['tesseract_s']:.1f}s", flush=True)
+    res["rapidocr_s"] = _bare_rapidocr(images)
+    print(f"  bare RapidOCR ×2: {res['rapidocr_s']:.1f}s", flush=True)
+
+    s2 = _run_ingest(archive, root / "auto-w2", "auto", 2)
+    res["auto_w2_s"] = s2.seconds
+    res["auto_pages"] = s2.pages
+    res["non_ocr_share"] = 1 - s2.ocr_seconds / s2.worker_seconds if s2.worker_seconds else None
+    res["peak_rss_mb_per_worker"] = s2.peak_rss_mb
+    print(f"  credcase auto ×2 workers: {s2.seconds:.1f}s", flush=True)
+    again = _run_ingest(archive, root / "auto-w2", "auto", 2, fresh=False)
+    res["rerun_s"] = again.seconds
+    print(f"  second run: {again.seconds:.1f}s", flush=True)
+    s1 = _run_ingest(archive, root / "auto-w1", "auto", 1)
+    res["auto_w1_s"] = s1.seconds
+    print(f"  credcase auto ×1 worker: {s1.seconds:.1f}s", flush=True)
+
+    pages = max(1, s2.pages or n)
+    res["auto_pages_per_s"] = pages / s2.seconds
+    res["tesseract_pages_per_s"] = n / res["tesseract_s"]  # type: ignore[operator]
+    res["rapidocr_pages_per_s"] = n / res["rapidocr_s"]  # type: ignore[operator]
+    res["auto_vs_rapidocr"] = res["auto_pages_per_s"] / res["rapidocr_pages_per_s"]  # type: ignore[operator]
+    res["auto_vs_tesseract"] = res["auto_pages_per_s"] / res["tesseract_pages_per_s"]  # type: ignore[operator]
+    res["speedup_2_vs_1"] = s1.seconds / s2.seconds
+    res["rerun_fraction"] = again.seconds / s2.seconds
+
+    if not args.skip_accuracy:
+        ev_auto = _evaluate(root / "auto-w2", archive)
+        _run_ingest(archive, root / "rapid-w2", "rapidocr", 2)
+        ev_rapid = _evaluate(root / "rapid-w2", archive)
+        for label, ev in (("auto", ev_auto), ("rapidocr", ev_rapid)):
+            res[f"{label}_field_accuracy"] = _pick(ev, "fields.overall", "field_accuracy", "fields.accuracy")
+            res[f"{label}_classification_accuracy"] = _pick(ev, "classification.overall",
+                                                            "classification_accuracy", "classification.accuracy")
+            res[f"{label}_recommendation_accuracy"] = _pick(ev, "recommendation.accuracy",
+                                                            "recommendation_accuracy")
+
+    table = _table(res)
+    print(table)
+    atomic_write_text(root / "bench.json", json.dumps(res, indent=2, ensure_ascii=False))
+    atomic_write_text(root / "bench.md", table + "\n")
+    return 0
+
+
+def _table(res: dict) -> str:
+    def f(key: str, fmt: str = "{:.2f}") -> str:
+        v = res.get(key)
+        return fmt.format(v) if isinstance(v, (int, float)) else "n/a"
+
+    rows = [
+        ("pages", f("pages", "{:.0f}"), ""),
+        ("credcase auto, 2 workers (pages/s)", f("auto_pages_per_s"), ""),
+        ("bare tesseract ×2 (pages/s)", f("tesseract_pages_per_s"), "floor"),
+        ("bare RapidOCR ×2 (pages/s)", f("rapidocr_pages_per_s"), "floor"),
+        ("auto / RapidOCR-every-page", f("auto_vs_rapidocr"), "target ≥ 1.5"),
+        ("auto / tesseract", f("auto_vs_tesseract"), ""),
+        ("worker time outside OCR calls", f("non_ocr_share", "{:.1%}"), "target < 15%"),
+        ("speed-up 2 vs 1 worker", f("speedup_2_vs_1"), "target ≥ 1.7"),
+        ("second run / first run", f("rerun_fraction", "{:.1%}"), "target < 10%"),
+        ("peak memory per worker (MB)", f("peak_rss_mb_per_worker", "{:.0f}"), "target < 1500"),
+        ("field accuracy auto / rapidocr", f"{f('auto_field_accuracy')} / {f('rapidocr_field_accuracy')}", ""),
+        ("classification auto / rapidocr",
+         f"{f('auto_classification_accuracy')} / {f('rapidocr_classification_accuracy')}", ""),
+    ]
+    width = max(len(r[0]) for r in rows) + 2
+    lines = [f"{'measure':<{width}}{'value':>16}  note", "-" * (width + 30)]
+    lines += [f"{a:<{width}}{b:>16}  {c}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
