@@ -374,8 +374,9 @@ def op_other_employer(app: Applicant, eff: Effects, ctx: Context) -> None:
 
 def op_form_catalog_number(app: Applicant, eff: Effects, ctx: Context) -> None:
     cur = app.application.catalog_number
+    grants = cert_entry(cur).grants  # same series and title: only the number disagrees
     same = [e.id for e in certificates_data().entries
-            if e.series == app.application.requested_series and e.id != cur]
+            if e.series == app.application.requested_series and e.grants == grants and e.id != cur]
     app.application.catalog_number = ctx.rng.choice(same)
 
 
