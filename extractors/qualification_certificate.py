@@ -146,6 +146,7 @@ def _issuer(ctx: DocContext, ph: CertPhrases, exclude: set[str]) -> Hit | None:
     found: list[Hit] = []
     for ln in ctx.lines:
         c = compact(ln.text).strip(" ,.")
+        c = re.sub(r"^[^A-Za-z(]{1,3}\s+(?=[A-Z])", "", c)  # a logo read as a stray mark ("加 IHK Chemnitz")
         if c in exclude or len(c) > 100 or c[:1].islower():
             continue
         if re.search(r"certif(?:y|ies)\s+that|hereby|has\s+been|requirements|bescheinigt|^(?:Name|Date|No)\b",
