@@ -11,7 +11,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-from extractors.normalize import has_cjk, latin_tokens, names_match
+from extractors.normalize import chinese_name_spellings, has_cjk, latin_tokens, names_match
 
 _HONORIFICS = {"MR", "MRS", "MS", "MISS", "DR", "HERR", "FRAU", "PROF", "ING", "DIPL"}
 
@@ -36,7 +36,7 @@ def _fuzzy_latin(a: str, b: str, threshold: float) -> bool:
 
 def same_name(a: str | None, b: str | None, latin_threshold: float = 90) -> bool | None:
     """True/False, or None when the two cannot be compared (one missing, or a Chinese name vs a
-    Latin name that is not pinyin — e.g. Cantonese romanisation on a HK permit)."""
+    Latin name with the same surname and a non-pinyin given name)."""
     if not a or not b:
         return None
     a = unicodedata.normalize("NFKC", a).strip()
@@ -45,11 +45,13 @@ def same_name(a: str | None, b: str | None, latin_threshold: float = 90) -> bool
         return True
     ca, cb = has_cjk(a), has_cjk(b)
     if ca != cb:
-        latin = b if ca else a
-        # a Latin name whose tokens are not pinyin syllables can't be checked against the hanzi
-        if not _looks_like_pinyin(latin):
-            return None
-        return False
+        chinese, latin = (a, b) if ca else (b, a)
+        if _looks_like_pinyin(latin):
+            return False  # pinyin of someone else
+        # Not pinyin: an English given name with the right surname ("Michael ZHANG") can't be
+        # checked against the hanzi; any other Latin name is somebody else's.
+        surnames = {s for s, _ in chinese_name_spellings(chinese)}
+        return None if surnames & set(_tokens(latin)) else False
     if not ca:
         return _fuzzy_latin(a, b, latin_threshold)
     return False

@@ -19,7 +19,13 @@ from pipeline.flags import make_flag
 from pipeline.models import IDENTITY_DOC_TYPES, DocType, Document, Evidence, Flag, MatchStatus
 from pipeline.names import same_name
 from pipeline.privacy import mask_id
-from pipeline.rules_document import ID_NUMBER_DOCS, id_checksum_ok, normalize_id, ocr_slip
+from pipeline.rules_document import (
+    ID_NUMBER_DOCS,
+    id_checksum_ok,
+    normalize_id,
+    ocr_slip,
+    resident_id_numbers,
+)
 from pipeline.rules_policy import CaseView, CatalogFacts, PolicyData, QualificationOutcome
 
 # Identity documents in the order their values are trusted as the reference.
@@ -157,13 +163,23 @@ def _embedded(number: str | None) -> tuple[str | None, str | None]:
 
 
 def _id_embedded_sightings(view: CaseView, what: str) -> list[Sighting]:
-    """Values embedded in the ID card's number (D1's id_birth_date/id_sex, or decoded here)."""
+    """Birth date or sex encoded in each distinct resident ID number on file (the ID card's
+    own id_birth_date/id_sex from D1 when present, else decoded here). The form and the
+    social-insurance record count too: with no ID card handed in, a tampered sex digit shows
+    only there (with an ID card, only the card's number is read)."""
     out: list[Sighting] = []
-    for doc in view.docs(DocType.RESIDENT_ID_CARD):
-        field = "id_birth_date" if what == "birth_date" else "id_sex"
-        v = view.value(doc, field)
+    seen: set[str] = set()
+    derived = "id_birth_date" if what == "birth_date" else "id_sex"
+    numbers = resident_id_numbers(view)
+    on_card = [(d, n) for d, n in numbers if d.doc_type == DocType.RESIDENT_ID_CARD]
+    # with the card at hand, another number elsewhere is ID_NUMBER_MISMATCH's business
+    for doc, number in on_card or numbers:
+        if number in seen:
+            continue
+        seen.add(number)
+        v = view.value(doc, derived) if doc.doc_type == DocType.RESIDENT_ID_CARD else None
         if v is None:
-            birth, sex = _embedded(normalize_id(view.value(doc, "id_number")))
+            birth, sex = _embedded(number)
             v = birth if what == "birth_date" else sex
         if v:
             out.append(Sighting(doc, "id_number", v))

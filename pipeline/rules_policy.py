@@ -337,14 +337,20 @@ def degree_is_foreign(view: CaseView) -> bool:
 
 
 def applicant_is_foreigner(view: CaseView) -> bool:
-    """Foreign national: a passport whose nationality is not Chinese, and no Chinese ID card or
-    HK/Macao/Taiwan permit (their holders need no work permit)."""
+    """Foreign national: no Chinese ID card or HK/Macao/Taiwan permit (their holders need no
+    work permit), and a passport or work permit of another nationality — or, with no identity
+    document at all, a form that gives a passport and a name in Latin letters only."""
     if view.docs(DocType.RESIDENT_ID_CARD, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT):
         return False
-    for doc in view.docs(DocType.PASSPORT):
+    for doc in view.docs(DocType.PASSPORT, DocType.WORK_PERMIT):
         if is_chinese_nationality(view.value(doc, "nationality", gated=False), view.policy) is False:
             return True
-    return False
+    if view.docs(DocType.PASSPORT) or view.docs(DocType.WORK_PERMIT):
+        return False
+    form = view.first(DocType.APPLICATION_FORM)
+    id_type = (view.value(form, "id_type", gated=False) or "").lower()
+    name = view.value(form, "name", gated=False) or ""
+    return ("护照" in id_type or "passport" in id_type) and bool(name) and not _CJK.search(name)
 
 
 def check_materials(view: CaseView) -> tuple[Materials, list[Flag]]:

@@ -501,3 +501,31 @@ def test_policy_data_errors_name_the_file_and_entry():
         parse_policy(bad, "policy.yaml")
     msg = str(exc.value)
     assert "policy.yaml" in msg and "titles.0.rank" in msg and "division_codes" in msg
+
+
+def test_someone_elses_latin_name_on_the_certificate():
+    d = clean_docs()
+    d["cert"] = doc("D03", DocType.QUALIFICATION_CERTIFICATE, holder_name="Madison Stewart",
+                    title="Certified Welding Inspector", issuer="AWS")
+    assert serious(run(d)) == {"NAME_MISMATCH"}
+    # an English given name with the right surname can't be checked: no flag
+    d["cert"] = doc("D03", DocType.QUALIFICATION_CERTIFICATE, holder_name="Michael ZHANG",
+                    title="Certified Welding Inspector", issuer="AWS")
+    assert serious(run(d)) == set()
+
+
+def test_sex_digit_tampered_without_an_id_card():
+    d = clean_docs()
+    del d["id"]
+    tampered = with_check(ID_NO[:16] + "2")  # 17th digit even → female, check char recomputed
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="张伟", id_number=tampered,
+                  employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
+    d["form"] = _form(id_number=tampered, sex="M")
+    assert serious(run(d)) == {"MISSING_IDENTITY_DOCUMENT", "SEX_MISMATCH"}
+
+
+def test_foreigner_without_passport_is_still_a_foreigner():
+    d = foreign_docs()
+    del d["passport"]
+    d["form"] = _form(name="SMITH JOHN", id_type="护照", id_number="531234567")
+    assert serious(run(d)) == {"MISSING_IDENTITY_DOCUMENT", "MISSING_WORK_PERMIT"}
