@@ -89,9 +89,9 @@ def render_social_insurance_record(applicant: Applicant, rng: random.Random,
         for j, (_, rate) in enumerate(_RATES):
             t.cell(i, 3 + j, f"{base * rate:.2f}", "dejavu", 8.5)
         t.cell(i, 3 + len(_RATES), "已到账" if layout == "detail" else "正常缴费", font, 8.5)
-    b.set("months_paid", len(months), str(len(months)))
     y_end = t.y_edges[-1] + 6
-    s.text(18, y_end, f"累计缴费月数：{len(months)}", font, 10)
+    _, sub = s.text_parts(18, y_end, [("累计缴费月数：", None), (str(len(months)), "months_paid")], font, 10)
+    b.set("months_paid", len(months), *sub["months_paid"])
     s.text(18, y_end + 7, "说明：本证明仅用于证明参保人在本统筹区的参保缴费情况，可通过社保网站核验。", font, 8.5,
            (80, 80, 80))
     agency = f"{e.insured_place}社会保险事业管理中心" if "泰州" in e.insured_place else f"{e.insured_place}社会保险中心"

@@ -75,6 +75,9 @@ def td3_mrz(person: Person, doc_type: str = "P") -> tuple[str, str]:
 # ---------------------------------------------------------------------------- resident ID card
 
 ID_LAYOUTS = ("standard", "hei")
+NAME_PT = 9.0
+LABEL_PT = 7.5
+NAME_FONT: dict[str, str] = {}
 
 
 @register("resident_id_card")
@@ -94,31 +97,31 @@ def render_resident_id_card(applicant: Applicant, rng: random.Random, layout: st
     guilloche(s, rng, [(220, 228, 238), (236, 222, 214), (214, 232, 226)], density=18)
     photo_placeholder(s, 55.5 + dx, 7.5 + dy, 80.5 + dx, 39 + dy, rng, bg=(246, 246, 240))
     x_l, x_v = 6.0 + dx, 16.5 + dx
-    s.text(x_l, 7.5 + dy, "姓  名", lf, 6.5, LABEL_BLUE)
-    box = s.text(x_v, 7.0 + dy, p.name_zh, vf, 9.5, BLACK)
+    s.text(x_l, 7.5 + dy, "姓  名", lf, LABEL_PT, LABEL_BLUE)
+    box = s.text(x_v, 7.0 + dy, p.name_zh, NAME_FONT.get(layout, vf), NAME_PT, BLACK)
     b.set("name", p.name_zh, p.name_zh, box)
-    s.text(x_l, 14.0 + dy, "性  别", lf, 6.5, LABEL_BLUE)
+    s.text(x_l, 14.0 + dy, "性  别", lf, LABEL_PT, LABEL_BLUE)
     box = s.text(x_v, 13.7 + dy, SEX_ZH[p.sex], vf, 8, BLACK)
     b.set("sex", p.sex, SEX_ZH[p.sex], box)
-    s.text(28.0 + dx, 14.0 + dy, "民  族", lf, 6.5, LABEL_BLUE)
+    s.text(28.0 + dx, 14.0 + dy, "民  族", lf, LABEL_PT, LABEL_BLUE)
     s.text(37.0 + dx, 13.7 + dy, p.ethnicity or "汉", vf, 8, BLACK)
-    s.text(x_l, 20.5 + dy, "出  生", lf, 6.5, LABEL_BLUE)
+    s.text(x_l, 20.5 + dy, "出  生", lf, LABEL_PT, LABEL_BLUE)
     bd = p.birth_date
     y_box = s.text(x_v, 20.2 + dy, str(bd.year), vf, 8, BLACK)
-    s.text(26.0 + dx, 20.5 + dy, "年", lf, 6.5, LABEL_BLUE)
+    s.text(26.0 + dx, 20.5 + dy, "年", lf, LABEL_PT, LABEL_BLUE)
     m_box = s.text(30.5 + dx, 20.2 + dy, str(bd.month), vf, 8, BLACK)
-    s.text(34.5 + dx, 20.5 + dy, "月", lf, 6.5, LABEL_BLUE)
+    s.text(34.5 + dx, 20.5 + dy, "月", lf, LABEL_PT, LABEL_BLUE)
     d_box = s.text(38.5 + dx, 20.2 + dy, str(bd.day), vf, 8, BLACK)
-    s.text(42.5 + dx, 20.5 + dy, "日", lf, 6.5, LABEL_BLUE)
+    s.text(42.5 + dx, 20.5 + dy, "日", lf, LABEL_PT, LABEL_BLUE)
     b.set("birth_date", bd.isoformat(), None, (y_box[0], y_box[1], d_box[2], max(y_box[3], m_box[3], d_box[3])))
-    s.text(x_l, 27.0 + dy, "住  址", lf, 6.5, LABEL_BLUE)
+    s.text(x_l, 27.0 + dy, "住  址", lf, LABEL_PT, LABEL_BLUE)
     addr = p.id_address or ""
     y = 26.7 + dy
     per_line = 11
     for i in range(0, len(addr), per_line):
         s.text(x_v, y, addr[i : i + per_line], vf, 8, BLACK)
         y += 4.0
-    s.text(x_l, 45.5 + dy, "公民身份号码", lf, 6.5, LABEL_BLUE)
+    s.text(x_l, 45.5 + dy, "公民身份号码", lf, LABEL_PT, LABEL_BLUE)
     box = s.text(26.0 + dx, 44.8 + dy, p.id_number, "mono" if layout == "standard" else "dejavu_bold", 10, BLACK)
     b.set("id_number", p.id_number, p.id_number, box)
     s.img = round_corners(s.img, s.px(3.2))
@@ -191,7 +194,7 @@ def render_passport(applicant: Applicant, rng: random.Random, layout: str | None
     lab(x1, 13, "类型", "Type")
     s.text(x1, 16, "P", vf, val_pt)
     lab(x2, 13, "国家码", "Code of issuing State" if not chn else "Country Code")
-    s.text(x2, 16, p.nationality, vf, val_pt)
+    nat_box = s.text(x2, 16, p.nationality, vf, val_pt)
     lab(x3, 13, "护照号", "Passport No.")
     box = s.text(x3, 16, p.passport_number, vf, val_pt, (150, 20, 30) if chn else BLACK)
     b.set("id_number", p.passport_number, p.passport_number, box)
@@ -241,7 +244,7 @@ def render_passport(applicant: Applicant, rng: random.Random, layout: str | None
     lab(x1, y, "签发机关", "Authority")
     auth = rng.choice(pd.passport_authorities.get(p.nationality, [""]))
     s.text(x1, y + 2.8, auth, "sans" if chn else vf, val_pt * 0.85)
-    b.set("nationality", p.nationality, p.nationality, None)
+    b.set("nationality", p.nationality, p.nationality, nat_box)
 
     l1, l2 = td3_mrz(p)
     mrz_pt = 10.5
