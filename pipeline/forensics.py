@@ -90,8 +90,6 @@ class TamperSettings(BaseModel):
     edge_threshold: float = Field(gt=0)
     noise_z: float = Field(gt=0)
     directions: list[Literal["low", "high"]]
-    ela_quality: int = Field(ge=50, le=100)
-    ela_z: float = Field(gt=0)
     min_blocks: int = Field(ge=1)
     max_area_fraction: float = Field(gt=0, le=1)
     min_fill: float = Field(gt=0, le=1)

@@ -303,18 +303,44 @@ def find_tampered_regions(image: Image.Image) -> list[Region]:
     return sorted(regions, key=lambda r: -r.score)
 
 
+def to_corrected_bbox(bbox: BBox, size: tuple[int, int], rotate: int, skew: float) -> BBox:
+    """Map a box of the decoded image into the corrected (upright, deskewed) image the OCR
+    boxes refer to: quarter-turn clockwise `rotate`, then PIL's counter-clockwise `skew`
+    about the centre without expansion (pipeline.ocr.preprocess)."""
+    w, h = size
+    pts = [(bbox[0], bbox[1]), (bbox[2], bbox[1]), (bbox[0], bbox[3]), (bbox[2], bbox[3])]
+    r = rotate % 360
+    if r == 90:
+        pts, (w, h) = [(h - y, x) for x, y in pts], (h, w)
+    elif r == 180:
+        pts = [(w - x, h - y) for x, y in pts]
+    elif r == 270:
+        pts, (w, h) = [(y, w - x) for x, y in pts], (h, w)
+    if abs(skew) > 1e-6:
+        t = np.deg2rad(skew)
+        cx, cy, c, s_ = w / 2, h / 2, np.cos(t), np.sin(t)
+        pts = [(cx + (x - cx) * c + (y - cy) * s_, cy - (x - cx) * s_ + (y - cy) * c) for x, y in pts]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return (max(0, int(min(xs))), max(0, int(min(ys))), min(w, int(round(max(xs)))), min(h, int(round(max(ys)))))
+
+
 def screen_page_pixels(page: Page) -> list[Flag]:
-    """IMAGE_REGION_TAMPERED with the box of each suspicious region (at most three per page)."""
-    if page.corrected is not None:
-        image, frame = page.corrected, "corrected page image (OCR coordinates)"
-    elif page.image is not None:
-        image, frame = page.image, "decoded page image"
-    else:
+    """IMAGE_REGION_TAMPERED with the box of each suspicious region (at most three per page).
+
+    The decoded image is analysed, not the corrected one: deskewing interpolates, and
+    interpolation smooths noise unevenly. Boxes are mapped to the corrected image's (OCR)
+    coordinates when the page was corrected, and the evidence says which frame it is in."""
+    image = page.image if page.image is not None else page.corrected
+    if image is None:
         return []
+    ocr = page.info.ocr
+    mapped = page.image is not None and page.corrected is not None and ocr is not None
+    frame = "corrected page image (OCR coordinates)" if mapped or page.image is None else "decoded page image"
     flags: list[Flag] = []
     for r in find_tampered_regions(image)[:3]:
-        detail = f"{r.detail}; bbox {list(r.bbox)} in {frame}"
+        bbox = to_corrected_bbox(r.bbox, image.size, ocr.rotation, ocr.skew) if mapped and ocr else r.bbox
+        detail = f"{r.detail}; bbox {list(bbox)} in {frame}"
         flags.append(make_flag("IMAGE_REGION_TAMPERED",
-                               [Evidence(file=page.info.file, page=page.info.page, bbox=r.bbox)],
+                               [Evidence(file=page.info.file, page=page.info.page, bbox=bbox)],
                                detail=detail))
     return flags

@@ -169,3 +169,18 @@ def test_clean_born_digital_page_is_not_flagged(tmp_path: Path):
     p = tmp_path / "clean.jpg"
     img.save(p, quality=85)
     assert screen_page(_page(Image.open(p).convert("RGB"))) == []
+
+
+@pytest.mark.parametrize("rotate,skew", [(0, 0.0), (90, 0.0), (180, 2.5), (270, -3.1), (0, 4.0)])
+def test_boxes_map_into_the_corrected_image(rotate, skew):
+    from pipeline.forensics_image import to_corrected_bbox
+    from pipeline.ocr.preprocess import deskew, rotate_clockwise
+
+    img = Image.new("L", (600, 400), 255)
+    box = (350, 80, 420, 130)
+    ImageDraw.Draw(img).rectangle(box, fill=0)
+    corrected = deskew(rotate_clockwise(img, rotate), skew)
+    ys, xs = np.nonzero(np.asarray(corrected) < 128)
+    truth = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    got = to_corrected_bbox(box, img.size, rotate, skew)
+    assert max(abs(a - b) for a, b in zip(got, truth, strict=True)) <= 3, (got, truth)
