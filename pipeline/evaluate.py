@@ -119,6 +119,17 @@ def _flag_categories() -> dict[str, str]:
         return {}
 
 
+def _defect_kind_flags() -> dict[str, dict[str, list[str]]]:
+    """defect kind → role → the flag codes that kind must raise (from samples/data/defects.yaml)."""
+    try:
+        from samples.defects import defects_data
+
+        return {k.id: {"self": k.flags, "copy": k.flags, "partner": k.partner_flags or k.flags}
+                for k in defects_data().kinds}
+    except Exception:  # noqa: BLE001 - the report goes on without per-defect detection
+        return {}
+
+
 def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
     """Compare OUT_DIR/cases/*.json with ARCHIVE/_truth/*.json; returns the evaluation as data."""
     truths = load_truths(archive)
@@ -136,6 +147,8 @@ def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
     clean_n = clean_false = clean_critical = 0
     clean_false_cases: list[str] = []
     errors_total = 0
+    kind_flags = _defect_kind_flags()
+    by_defect: dict[str, _Count] = defaultdict(_Count)
 
     for folder, t in truths.items():
         case = load_case(out_dir, t)
@@ -200,6 +213,11 @@ def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
             if code in forbidden:
                 flag_stats[code]["fp"] += 1
 
+        for dfct in t.get("defects") or []:
+            flags = kind_flags.get(dfct.get("kind", ""), {}).get(dfct.get("role", "self"))
+            if flags:
+                by_defect[dfct["kind"]].add(set(flags) <= set(raised))
+
         rec = case.get("recommendation") or MISSING
         rec_count.add(rec == t.get("recommendation"))
         rec_confusion[t.get("recommendation", "?")][rec] += 1
@@ -254,6 +272,7 @@ def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
         "clean": {"applicants": clean_n, "with_false_flags": clean_false, "cases": clean_false_cases,
                   "false_critical_flags": clean_critical},
         "recommendation": {**rec_count.out(), "confusion": {k: dict(v) for k, v in sorted(rec_confusion.items())}},
+        "defects": {k: v.out() for k, v in sorted(by_defect.items())},
         "missing_cases": missing_cases,
     }
 
@@ -273,6 +292,9 @@ def _metrics(ev: dict[str, Any]) -> dict[str, float]:
     for k, v in ((ev.get("fields") or {}).get("by_field") or {}).items():
         if v.get("accuracy") is not None:
             m[f"field.{k}"] = v["accuracy"]
+    for k, v in (ev.get("defects") or {}).items():
+        if v.get("accuracy") is not None:
+            m[f"defect.{k}"] = v["accuracy"]
     for k, v in (ev.get("flags") or {}).items():
         for which in ("recall", "precision"):
             if v.get(which) is not None:
@@ -358,6 +380,10 @@ def format_report(ev: dict[str, Any]) -> str:
               f"严重误报 false critical flags: {s['false_critical_flags_on_clean']}"]
     for c in ev["clean"]["cases"][:10]:
         lines.append(f"  {c}")
+    if ev.get("defects"):
+        lines += ["", "缺陷检出（应有标记全部出现）/ defects detected (all their flags raised):"]
+        for k, v in ev["defects"].items():
+            lines.append(f"  {k:36s} {v['correct']}/{v['n']}")
     lines += ["", f"建议准确率 / recommendation accuracy: {_pct(s['recommendation_accuracy'])}"]
     for t, row in ev["recommendation"]["confusion"].items():
         lines.append(f"  {t:26s} → " + ", ".join(f"{k}: {n}" for k, n in sorted(row.items())))

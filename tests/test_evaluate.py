@@ -118,6 +118,7 @@ def test_evaluate_counts_on_hand_written_cases(tmp_path):
     assert s["clean_applicants"] == 1 and s["clean_with_false_flags"] == 1
     assert s["clean_with_false_flags_pct"] == 100.0 and s["false_critical_flags_on_clean"] == 1
     assert s["recommendation_accuracy"] == round(1 / 3, 4)
+    assert ev["defects"]["missing_unit_seal"] == {"n": 2, "correct": 1, "accuracy": 0.5}
 
 
 def test_regression_diff_and_prev_file(tmp_path, capsys):
