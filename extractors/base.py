@@ -113,6 +113,16 @@ def find_in_line(line_text: str, label: str) -> tuple[int, int] | None:
     return idx[pos], idx[pos + len(lab) - 1] + 1
 
 
+def _snap_space(text: str, pos: int) -> int:
+    """Move a cut position to the nearest whitespace (columns are separated by spaces)."""
+    pos = max(0, min(len(text), pos))
+    spaces = [i for i, c in enumerate(text) if c.isspace()]
+    if not spaces:
+        return pos
+    best = min(spaces, key=lambda i: abs(i - pos))
+    return best if abs(best - pos) <= max(3, len(text) // 6) else pos
+
+
 def _bbox_union(boxes: Iterable[BBox]) -> BBox:
     bs = list(boxes)
     return (min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs))
@@ -176,10 +186,19 @@ class DocContext:
         must be truthy for a candidate to be taken (e.g. a date parser)."""
         pat = re.compile(pattern) if isinstance(pattern, str) else pattern
         after = -1
+        label_lines: list[tuple[Line, int, int, str]] = []
         while True:
             found = self.find_label(labels, after)
             if not found:
+                # last resort: the label's own line, before the label (RapidOCR sometimes merges a
+                # value and the label after it into one box: "1976.04.18出生日期 Date of birth")
+                if accept is not None:
+                    for ln, s0, _e, lab in label_lines:
+                        head = self._cut(ln.text[:s0], stop_labels)
+                        if head and accept(head):
+                            return Hit(head, ln.sub_bbox(0, s0), [ln], f"label:{lab}<line", METHOD_WEIGHT["regex"])
                 return None
+            label_lines.append(found)
             ln, start, end, lab = found
             after = ln.index
             for hit in self._candidates(ln, start, end, lab, stop_labels, below, right, max_below):
@@ -212,18 +231,71 @@ class DocContext:
             off = end + rest.find(value)
             yield Hit(value, ln.sub_bbox(off, off + len(value)), [ln], f"label:{lab}", METHOD_WEIGHT["same_line"])
         label_box = ln.sub_bbox(start, end)  # the label's own span: values sit beside or under it
+        col_right = self._column_right(ln, end, label_box, stop_labels, lab)
         if right:
             for other in self._right_of(ln, label_box):
+                if other.bbox[0] >= col_right:
+                    break
                 text = self._cut(other.text, stop_labels)
                 if text:
                     yield Hit(text, other.bbox, [other], f"label:{lab}>right", METHOD_WEIGHT["right"])
         if below:
             for other in self._below(ln, label_box, max_below):
+                if other.bbox[0] >= col_right:
+                    continue
                 if self._starts_with_label(other.text, stop_labels):
                     break  # the next field's label: its value is not ours
-                text = self._cut(other.text, stop_labels)
+                row = self._row_in_column(other, label_box[0] - ln.height, col_right)
+                text, bbox = self._join_row(row, label_box[0] - ln.height, col_right)
+                text = self._cut(text, stop_labels)
                 if text:
-                    yield Hit(text, other.bbox, [other], f"label:{lab}>below", METHOD_WEIGHT["below"])
+                    yield Hit(text, bbox, row, f"label:{lab}>below", METHOD_WEIGHT["below"])
+
+    def _column_right(self, ln: Line, end: int, label_box: BBox, stop_labels: Sequence[str], lab: str) -> float:
+        """Where the next label on the label's row starts: values of this label stay left of it."""
+        right = float("inf")
+        rest = ln.text[end:]
+        for stop in stop_labels:
+            span = find_in_line(rest, stop)
+            if span and _norm_label(stop) != _norm_label(lab):
+                if not rest[:span[0]].strip(_SEPARATORS + "/"):
+                    continue  # right after the label: its other language ("有效期限 Period of validity")
+                right = min(right, ln.sub_bbox(end + span[0], end + span[1])[0])
+        for o in self._right_of(ln, label_box):
+            if self._starts_with_label(o.text, stop_labels):
+                right = min(right, o.bbox[0])
+        return right
+
+    def _row_in_column(self, first: Line, left: float, right: float) -> list[Line]:
+        """`first` and the boxes on its row between `left` and `right`, left to right."""
+        row = [o for o in self.lines
+               if o.page_index == first.page_index and abs(o.cy - first.cy) <= 0.5 * min(o.height, first.height)
+               and o.bbox[2] > left and o.bbox[0] < right]
+        if first not in row:
+            row.append(first)
+        return sorted(row, key=lambda o: o.bbox[0])
+
+    @staticmethod
+    def _join_row(row: list[Line], left: float, right: float) -> tuple[str, BBox]:
+        """Text of the row clipped to [left, right): a wide line is cut at the nearest space."""
+        parts: list[str] = []
+        boxes: list[BBox] = []
+        for o in row:
+            text, box = o.text, o.bbox
+            x0, x1 = o.bbox[0], o.bbox[2]
+            if x1 > right and x1 > x0:
+                cut = _snap_space(text, int(len(text) * (right - x0) / (x1 - x0)))
+                text, box = text[:cut], o.sub_bbox(0, cut)
+            if x0 < left and x1 > x0:
+                cut = _snap_space(text, int(len(o.text) * (left - x0) / (x1 - x0)))
+                text, box = text[cut:], (int(left), box[1], box[2], box[3])
+            text = text.strip()
+            if text:
+                parts.append(text)
+                boxes.append(box)
+        if not boxes:
+            return "", row[0].bbox
+        return " ".join(parts), _bbox_union(boxes)
 
     @staticmethod
     def _starts_with_label(text: str, labels: Sequence[str]) -> bool:

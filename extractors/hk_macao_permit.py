@@ -32,6 +32,8 @@ from pipeline.models import DocType, ExtractedField
 
 _LABELS = "identity_labels.yaml"
 HK_MACAO_NUMBER = re.compile(r"(?<![A-Z0-9])([HM][0-9OIlSB]{8}(?:[0-9]{2})?)(?![A-Z0-9])")
+# "男/M", "女 / F", "/F" (a garbled label before it): the bilingual sex mark on permits and passports
+SEX_MARK = re.compile(r"(?:[男女]\s*/\s*[MF]|(?<=/)\s*[MF])(?![A-Za-z])")
 _LATIN_NAME_LINE = re.compile(r"^[A-Za-z][A-Za-z'\-. ]*(?:,\s*[A-Za-z][A-Za-z'\-. ]*)?$")
 
 
@@ -50,14 +52,15 @@ def _latin_name_hit(ctx: DocContext, name_hit: Hit | None, labels: list[str], st
         return hit
     if name_hit is not None:
         ln = name_hit.lines[0]
-        for other in ctx.lines:
-            if other.page_index != ln.page_index or other.index <= ln.index:
+        for other in ctx.lines:  # beside or under the Chinese name (same box when OCR merged them)
+            if other.page_index != ln.page_index or other.index < ln.index:
                 continue
             if other.bbox[1] - ln.bbox[3] > 2.5 * ln.height:
                 break
-            t = other.text.strip()
-            if _LATIN_NAME_LINE.match(t) and len(latin_tokens(t)) >= 2 and not re.search(r"PERMIT|RESIDENTS", t.upper()):
-                return Hit(t, other.bbox, [other], "below:name", 0.9)
+            t = re.sub(r"[\u3400-\u9fff]+", " ", other.text).strip()
+            if (_LATIN_NAME_LINE.match(t) and len(latin_tokens(t)) >= 2
+                    and not re.search(r"PERMIT|RESIDENTS|NAME|DATE|SEX", t.upper())):
+                return Hit(t, other.bbox, [other], "near:name", 0.9)
     for other in ctx.lines:  # "SURNAME, GIVEN" anywhere
         t = other.text.strip()
         if "," in t and _LATIN_NAME_LINE.match(t) and len(latin_tokens(t)) >= 2:
@@ -77,7 +80,7 @@ def extract_permit(ctx: DocContext, section: str, number: re.Pattern[str]) -> di
     if lat:
         out["name_latin"] = ctx.field(latin_name(lat.text), lat)
 
-    hit = ctx.value_for(labels["sex"], stop_labels=stops, accept=parse_sex)
+    hit = ctx.value_for(labels["sex"], stop_labels=stops, accept=parse_sex) or ctx.search(SEX_MARK)
     if hit:
         out["sex"] = ctx.field(parse_sex(hit.text), hit)
     hit = ctx.value_for(labels["birth_date"], stop_labels=stops, accept=lambda t: parse_date(t, repair=True))
@@ -95,6 +98,13 @@ def extract_permit(ctx: DocContext, section: str, number: re.Pattern[str]) -> di
         raw_num = _num(hit.text) or hit.text
         fixed = raw_num[0] + repair_digits(raw_num[1:]) if raw_num[:1].isalpha() else repair_digits(raw_num)
         out["id_number"] = ctx.field(fixed, hit, method=hit.method + ("+repaired" if fixed != raw_num else ""))
+
+    if "id_number" in out and section == "hk_macao_permit":
+        prefix = str(out["id_number"].value)[:1]
+        if prefix in ("H", "M"):
+            out["nationality"] = ctx.derived("HKG" if prefix == "H" else "MAC", out["id_number"], "from:number_prefix")
+    elif section == "taiwan_permit" and "id_number" in out:
+        out["nationality"] = ctx.derived("TWN", out["id_number"], "from:document_type")
 
     hit = ctx.value_for(labels["validity"], stop_labels=stops, accept=lambda t: parse_date_range(t)[0] is not None)
     if hit:

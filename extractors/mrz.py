@@ -268,16 +268,19 @@ def find_mrz(lines: list[tuple[str, object]], today: date | None = None) -> tupl
                 continue
             cands.append(MrzCandidate(t, text, [ref]))
     best: tuple[MrzResult, list[object]] | None = None
+    best_score = -1.0
     for size in (2, 3):
         for i in range(len(cands) - size + 1):
             group = cands[i:i + size]
-            res = parse_mrz([c.raw for c in group], today)
-            if res is None:
-                continue
-            score = sum(res.checks.values())
-            refs = [r for c in group for r in c.refs]
-            if best is None or score > sum(best[0].checks.values()):
-                best = (res, refs)
+            # an upside-down page read by an engine that turns lines: the lines come in reverse
+            for order in (group, group[::-1]):
+                res = parse_mrz([c.raw for c in order], today)
+                if res is None:
+                    continue
+                score = sum(res.checks.values()) + (0.5 if res.document_code[:1] in "PIACV" else 0)
+                refs = [r for c in order for r in c.refs]
+                if best is None or score > best_score:
+                    best, best_score = (res, refs), score
     return best
 
 

@@ -159,12 +159,29 @@ def parse_date(text: str | None, repair: bool = False) -> date | None:
         return None
     hits = find_dates(text)
     if not hits and repair:
+        text = _repair_month_words(text)
+        hits = find_dates(text) or find_dates(_repair_date_text(text))
+    if not hits and repair:
         hits = find_dates(_repair_date_text(re.sub(r"(?<=[\dOoIl])\s+(?=[\dOoIl])", "", text)))
     return hits[0][0] if hits else None
 
 
+_LETTERS_FOR_DIGITS = {"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "4": "A"}
+
+
+def _repair_month_words(text: str) -> str:
+    """'05 0CT 2018' → '05 OCT 2018': a digit inside a short word is a letter if that makes a month."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        cand = "".join(_LETTERS_FOR_DIGITS.get(c, c) for c in word)
+        return cand if cand.lower() in _month_lookup() else word
+
+    return re.sub(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)[A-Za-z0-9]{3,9}(?![A-Za-z0-9])", fix, text)
+
+
 def _repair_date_text(text: str) -> str:
     # Repair only characters sitting between digits/separators, so month words survive.
+    text = _repair_month_words(text)
     table = data().digit_repair
     chars = list(text)
     for i, c in enumerate(chars):

@@ -15,9 +15,11 @@ not read and the MRZ check digit for that field passes.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from extractors import register
 from extractors.base import DocContext, all_labels, field_labels
+from extractors.hk_macao_permit import SEX_MARK
 from extractors.mrz import MrzResult, find_mrz
 from extractors.normalize import (
     clean_chinese_name,
@@ -116,7 +118,7 @@ def _visual(ctx: DocContext, stops: list[str]) -> dict[str, ExtractedField]:
     if zh_name:
         out["name"] = ctx.field(clean_chinese_name(zh_name.text), zh_name)
 
-    hit = ctx.value_for(_labels("sex"), stop_labels=stops, accept=parse_sex)
+    hit = ctx.value_for(_labels("sex"), stop_labels=stops, accept=parse_sex) or ctx.search(SEX_MARK)
     if hit:
         out["sex"] = ctx.field(parse_sex(hit.text), hit)
     for field, key in (("birth_date", "birth_date"), ("valid_until", "valid_until"), ("issue_date", "issue_date")):
@@ -140,11 +142,9 @@ def _visual(ctx: DocContext, stops: list[str]) -> dict[str, ExtractedField]:
 def _nationality(text: str) -> str:
     """'中国/CHINESE' → 'CHN'; a three-letter code stays; otherwise the text as printed."""
     t = text.upper()
-    m = re.search(r"\b([A-Z]{3})\b", t)
+    m = re.fullmatch(r"\s*([A-Z]{3})\s*", t)
     if "中国" in text or "CHINESE" in t:
         return "CHN"
-    if "DEUTSCH" in t or "GERMAN" in t:
-        return "D"
     return m.group(1) if m else text.strip()
 
 
@@ -166,14 +166,51 @@ def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResul
             out[field] = ExtractedField(value=value, raw=raw, confidence=conf, evidence=ev, method=f"mrz:{mrz.format}")
 
 
+def _upright(ctx: DocContext, mrz_refs: list) -> DocContext:
+    """A data page whose MRZ sits at the top was read upside down (the OCR turned the lines but
+    not the page): read its printed zone in mirrored geometry, so "below the label" holds."""
+    if not mrz_refs or not ctx.pages:
+        return ctx
+    page = ctx.pages[mrz_refs[0].page_index]
+    h = page.ocr.height if page.ocr and page.ocr.height else page.height
+    w = page.ocr.width if page.ocr and page.ocr.width else page.width
+    if max(r.bbox[3] for r in mrz_refs) > h / 2:
+        return ctx
+    flipped = [replace(ln, bbox=(w - ln.bbox[2], h - ln.bbox[3], w - ln.bbox[0], h - ln.bbox[1])) for ln in ctx.lines]
+    flipped.sort(key=lambda ln: (ln.page_index, ln.bbox[1], ln.bbox[0]))
+    flipped = [replace(ln, index=i) for i, ln in enumerate(flipped)]
+    new = DocContext(ctx.doc, ctx.pages, lines=flipped)
+    new.flipped = (w, h)  # type: ignore[attr-defined]
+    ctx.flipped = (w, h)  # type: ignore[attr-defined]
+    return new
+
+
+def _unflip_evidence(ctx: DocContext, out: dict[str, ExtractedField]) -> None:
+    """Evidence boxes back in the corrected image's coordinates."""
+    wh = getattr(ctx, "flipped", None)
+    if not wh:
+        return
+    w, h = wh
+    for f in out.values():
+        f.method = f.method + "+upside_down" if f.method else f.method
+        for e in f.evidence:
+            if e.bbox:
+                x0, y0, x1, y1 = e.bbox
+                e.bbox = (w - x1, h - y1, w - x0, h - y0)
+
+
 @register(DocType.PASSPORT)
 def extract_passport(ctx: DocContext) -> dict[str, ExtractedField]:
     stops = all_labels(_LABELS, _SECTION)
-    out = _visual(ctx, stops)
     found = find_mrz([(ln.text, ln) for ln in ctx.lines])
+    out = _visual(_upright(ctx, found[1] if found else []), stops)
+    _unflip_evidence(ctx, out)
     if found:
         mrz, refs = found
         out.update(_mrz_fields(ctx, mrz, refs))
+        if "nationality" in out and mrz.nationality and out["nationality"].value != mrz.nationality:
+            # the printed zone gives an adjective (DEUTSCH, CANADIAN); the MRZ the ICAO code
+            out["nationality_printed"] = out.pop("nationality")
         fill_from_mrz(ctx, out, mrz, refs)
         bad = compare_mrz_visual(out)
         src = out["mrz_valid"]
