@@ -819,9 +819,8 @@ def generator_fingerprint() -> str:
 
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for p in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
-        if "__pycache__" in p.parts:
-            continue
+    files = [*root.glob("*.py"), *(root / "render").glob("*.py"), *(root / "data").glob("*.yaml")]
+    for p in sorted(files):
         h.update(p.relative_to(root).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
