@@ -624,8 +624,10 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
     words = [list(w) for w in rd.words]
     layer = cd.text_layer
     doc_pages: list[list[int]] = [[i] for i in range(len(pages))]
+    # a flatbed or copier takes both sides on one A4 sheet; phone apps crop each side
     if cd.doc_type == "resident_id_card" and len(pages) == 2 and not recipe.per_page \
-            and rng.random() < ad.id_card_composite_share and cd.text_layer is None:
+            and cd.text_layer is None \
+            and (recipe.device in ("scanner", "copier") or rng.random() < ad.id_card_composite_share):
         page, ws = _composite(rd)
         pages, words, doc_pages = [page], [ws], [[0, 1]]
     level = recipe.level
