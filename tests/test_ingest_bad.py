@@ -167,3 +167,33 @@ def test_magic_bytes_not_extension():
     assert sniff_media_type(good_jpeg()[:16]) == "image/jpeg"
     assert sniff_media_type(b"hello world\n") == "text/plain"
     assert sniff_media_type(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
+
+
+def test_too_many_pages_is_refused_before_decoding(tmp_path: Path):
+    from PIL import Image
+
+    from pipeline.ocr.settings import ocr_settings
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    n = ocr_settings().limits.max_pages_per_file + 1
+    frames = [Image.new("L", (8, 8), 255) for _ in range(n)]
+    frames[0].save(folder / "huge.tif", save_all=True, append_images=frames[1:])
+    files, errors = collect_inputs([folder], tmp_path / "w")
+    assert files == []
+    assert [(e.file, e.code) for e in errors] == [("huge.tif", "TOO_MANY_PAGES")]
+    assert str(n) in errors[0].message_en
+
+
+def test_lazy_pages_first_page_before_the_rest_are_decoded(tmp_path: Path):
+    from PIL import Image
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    frames = [render([f"Page {i}"], size=(300, 120)) for i in range(5)]
+    frames[0].save(folder / "five.tif", save_all=True, append_images=frames[1:])
+    files, _ = collect_inputs([folder], tmp_path / "w")
+    it = pages.iter_pages(files[0])
+    first = next(it)
+    assert first.info.page == 1 and isinstance(first.image, Image.Image)
+    assert [p.info.page for p in it] == [2, 3, 4, 5]
