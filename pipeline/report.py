@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 
 _SEV_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 THUMB_WIDTH = 420
+THUMB_HEIGHT = 320
 PAGE_THUMB_WIDTH = 260
+PNG_COLOURS = 96  # palette PNGs keep a report with many thumbnails small enough to mail
 
 
 @cache
@@ -197,7 +199,7 @@ def _open_page(local: Path, source: SourceFile | None, rel: str, page: int) -> I
 
 def _png_uri(img: Image.Image) -> str:
     buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
+    img.convert("RGB").quantize(colors=PNG_COLOURS).save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -209,15 +211,14 @@ def evidence_thumbnail(img: Image.Image, bbox: tuple[int, int, int, int] | None)
         return thumb
     x0, y0, x1, y1 = bbox
     w, h = max(1, x1 - x0), max(1, y1 - y0)
-    mx, my = max(60, w // 2), max(60, h * 2)
+    mx, my = max(60, min(w // 2, 240)), max(60, min(h * 2, 160))
     cx0, cy0 = max(0, x0 - mx), max(0, y0 - my)
     cx1, cy1 = min(img.width, x1 + mx), min(img.height, y1 + my)
     crop = img.crop((cx0, cy0, cx1, cy1)).convert("RGB")
     draw = ImageDraw.Draw(crop)
     lw = max(2, min(crop.size) // 80)
     draw.rectangle((x0 - cx0 - lw, y0 - cy0 - lw, x1 - cx0 + lw, y1 - cy0 + lw), outline=(220, 0, 0), width=lw)
-    if crop.width > THUMB_WIDTH:
-        crop = crop.resize((THUMB_WIDTH, max(1, round(crop.height * THUMB_WIDTH / crop.width))))
+    crop.thumbnail((THUMB_WIDTH, THUMB_HEIGHT))
     return crop
 
 
@@ -251,7 +252,7 @@ def _flags(case: CaseFile, src: _Sources) -> str:
     for f in flags:
         ev_txt = "；".join(f"{_e(e.file)} 第{e.page}页" for e in f.evidence[:4])
         thumbs = ""
-        boxed = [e for e in f.evidence if e.bbox is not None][:2] or f.evidence[:1]
+        boxed = [e for e in f.evidence if e.bbox is not None][:1] or f.evidence[:1]
         for e in boxed:
             thumbs += _thumb_html(src, e)
         sev, cat = str(f.severity), str(f.category)
