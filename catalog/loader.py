@@ -96,6 +96,12 @@ class Catalog(BaseModel):
         return [e.id for e in self.entries]
 
 
+class _Header(BaseModel):
+    batch_id: str = "x"
+    effective_date: date = date(2000, 1, 1)
+    source: str = "x"
+
+
 class _Vocabulary(BaseModel):
     titles: list[str]
     series: list[str]
@@ -127,6 +133,13 @@ def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
     for key in ("batch_id", "effective_date", "source", "entries"):
         if key not in raw or raw[key] in (None, ""):
             problems.append((f"缺少文件头字段 {key}", f"missing header field {key}"))
+    try:
+        _Header.model_validate({k: raw.get(k) for k in ("batch_id", "effective_date", "source")
+                                if raw.get(k) not in (None, "")})
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            problems.append((f"文件头字段 {loc} 无效（{err['msg']}）", f"header field {loc}: {err['msg']}"))
     entries = raw.get("entries") or []
     if not isinstance(entries, list):
         return problems + [("entries 应为列表", "entries must be a list")]
@@ -140,7 +153,7 @@ def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
         for f in REQUIRED_ENTRY_FIELDS:
             if e.get(f) in (None, ""):
                 problems.append((f"{zh}：缺少字段 {f}", f"{en}: missing field {f}"))
-        if e.get("id") is not None:
+        if isinstance(e.get("id"), int):
             if e["id"] in seen:
                 problems.append((f"{zh}：序号 {e['id']} 重复（与第 {seen[e['id']] + 1} 个条目）",
                                  f"{en}: duplicate number {e['id']} (also entry #{seen[e['id']] + 1})"))
@@ -160,7 +173,18 @@ def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
                 if err["type"] == "missing":
                     continue  # already reported above in both languages
                 problems.append((f"{zh}：字段 {loc} 无效（{err['msg']}）", f"{en}: field {loc}: {err['msg']}"))
-    for i, nm in enumerate(raw.get("near_misses") or []):
+    for key in ("near_misses", "other_issuers"):
+        if not isinstance(raw.get(key) or [], list):
+            problems.append((f"{key} 应为列表", f"{key} must be a list"))
+    for i, oi in enumerate(raw.get("other_issuers") or [] if isinstance(raw.get("other_issuers"), list) else []):
+        try:
+            OtherIssuer.model_validate(oi)
+        except ValidationError as exc:
+            name = oi.get("name", f"#{i + 1}") if isinstance(oi, dict) else f"#{i + 1}"
+            problems.append((f"其他机构 {name} 无效：{exc.errors()[0]['msg']}",
+                             f"other issuer {name} invalid: {exc.errors()[0]['msg']}"))
+    near_misses = raw.get("near_misses") if isinstance(raw.get("near_misses"), list) else []
+    for i, nm in enumerate(near_misses):
         try:
             NearMiss.model_validate(nm)
         except ValidationError as exc:
@@ -200,8 +224,9 @@ def _load_uncached(path: Path) -> Catalog:
         zh = "；".join(p[0] for p in problems)
         en = "; ".join(p[1] for p in problems)
         raise DataFileError(f"目录批次文件 {path} 无效：{zh}", f"catalogue batch file {path} is invalid: {en}")
+    lists = {k: raw.get(k) or [] for k in ("near_misses", "other_issuers")}  # an empty section is no section
     try:
-        return Catalog.model_validate({**raw, "path": str(path)})
+        return Catalog.model_validate({**raw, **lists, "path": str(path)})
     except ValidationError as exc:
         raise DataFileError(f"目录批次文件 {path} 无效", f"catalogue batch file {path} is invalid: {exc}") from exc
 

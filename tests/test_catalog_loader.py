@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog import DEFAULT_CATALOG, load_catalog, validate_file
 from pipeline.errors import DataFileError
@@ -95,3 +98,31 @@ def test_new_batch_file_loads_with_its_own_id(tmp_path):
 
     cat = load_catalog(_write(tmp_path, mutate))
     assert cat.batch_id == "taizhou-2024-batch-2" and len(cat.entries) == 3
+
+
+_RAW = yaml.load(DEFAULT_CATALOG.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+                    max_leaves=12),
+       st.sampled_from(["entries", "near_misses", "other_issuers", "batch_id", "effective_date"]),
+       st.integers(min_value=0, max_value=51))
+def test_validate_never_raises_on_garbage(tmp_path_factory, garbage, where, index):
+    """Any damage to a batch is reported as problems, never as an exception (no traceback for clerks)."""
+    raw = copy.deepcopy(_RAW)
+    if where == "entries":
+        raw["entries"][index] = garbage
+    else:
+        raw[where] = garbage
+    p = tmp_path_factory.mktemp("g") / "b.yaml"
+    p.write_text(yaml.dump(raw, Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    problems = validate_file(p)
+    assert all(isinstance(zh, str) and isinstance(en, str) for zh, en in problems)
+    if not problems:
+        load_catalog(p)
+    else:
+        with pytest.raises(DataFileError):
+            load_catalog(p)
