@@ -90,7 +90,7 @@ def detect_osd(image: Image.Image) -> Osd | None:
     """tesseract's orientation and script detection; None when it cannot judge the page."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     try:
-        d = pytesseract.image_to_osd(image, config="--psm 0", output_type=pytesseract.Output.DICT)
+        d = pytesseract.image_to_osd(image, output_type=pytesseract.Output.DICT)
     except pytesseract.TesseractNotFoundError as exc:
         raise _missing(exc) from exc
     except pytesseract.TesseractError:
