@@ -314,18 +314,35 @@ def issuer_names(entry: CatalogFacts, view: CaseView) -> list[str]:
     return [n for n in names if len(_fold(n)) >= 3]
 
 
+_MINOR_WORDS = {"of", "for", "the", "and", "in", "on", "und", "der", "die", "das", "zu", "fur", "inc", "ltd"}
+
+
+def _acronym(name: str) -> str:
+    """'American Association for Cancer Research' → 'aacr' (initials of the main words)."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z\-]*", name) if w.lower() not in _MINOR_WORDS]
+    return "".join(w[0] for w in words).lower() if len(words) >= 2 else ""
+
+
+def _has_words(haystack: str, needle: str) -> bool:
+    return bool(re.search(rf"(?<![0-9a-z]){re.escape(needle)}(?![0-9a-z])", haystack))
+
+
 def issuer_matches(issuer: str, entry: CatalogFacts, view: CaseView) -> bool:
+    """Does the printed issuer name one of the bodies that really issue the entry's paper?
+    Whole-word containment either way, the body's acronym as a word (AACR, SCDM), or a close
+    spelling of the whole name (OCR noise) — never a shared generic word like "Society"."""
     got = _fold(issuer)
     if not got:
         return True
     threshold = view.policy.thresholds.issuer_similarity
     for name in issuer_names(entry, view):
         want = _fold(name)
-        if re.search(rf"(?<![0-9a-z]){re.escape(want)}(?![0-9a-z])", got) or (len(got) >= 4 and got in want):
+        if _has_words(got, want) or (len(got) >= 4 and _has_words(want, got)):
             return True
-        if fuzz.token_set_ratio(got, want) >= threshold:
+        acro = _acronym(name)
+        if len(acro) >= 3 and _has_words(got, acro):
             return True
-        if len(want) >= 8 and fuzz.partial_ratio(want, got) >= threshold:
+        if fuzz.ratio(got, want) >= threshold:
             return True
     return False
 

@@ -60,3 +60,26 @@ def test_regional_chamber_certificate_and_pre_flags_kept():
     case = _assess(clean_docs(), pre_flags=[pre])
     assert "PDF_MODIFIED" in serious(case)
     assert case.recommendation == "refer_for_investigation"
+
+
+ISSUERS_SEEN = [  # (catalogue no., issuer as printed on real/sample certificates, expected)
+    (1, "Association of Clinical Research Professionals", True), (1, "ACRP Academy", True),
+    (6, "Ohio State Board of Pharmacy", True), (8, "AACR Membership Office", True),
+    (16, "ACCP", True), (17, "SCDM Certification Board", True), (20, "IAC Board of Certification", True),
+    (23, "ASM International", True), (27, "Texas Board of Professional Engineers and Land Surveyors", True),
+    (29, "IMechE", True), (31, "Amer1can Welding Soc1ety", True), (37, "IHK Nürnberg für Mittelfranken", True),
+    (37, "Handelskammer Hamburg", True), (47, "AMPP", True), (49, "AIChE", True),
+    (31, "Amazon Web Services", False), (23, "American Society for Microbiology", False),
+    (50, "Society of Plastics Engineers", False), (29, "Project Management Institute", False),
+]
+
+
+def test_issuer_matching_against_the_real_catalogue():
+    import catalog
+    from pipeline.rules_consistency import issuer_matches
+    from pipeline.rules_policy import CaseView, CatalogFacts, load_policy
+
+    cat = catalog.load_catalog()
+    view = CaseView([], APP_DATE, load_policy())
+    got = [(n, text, issuer_matches(text, CatalogFacts.from_entry(cat.entry(n)), view)) for n, text, _ in ISSUERS_SEEN]
+    assert got == ISSUERS_SEEN
