@@ -414,7 +414,10 @@ class Matcher:
             cid = None
             if status == MatchStatus.REVIEW:  # point the reviewer at the entry it resembles most
                 cid = next((h.form.owner for h in positives if h.form.owner in near), near[0] if near else None)
-            return CatalogMatch(status=status, catalog_id=cid, score=round(top.score, 1), candidates=candidates)
+            # no_match: the score is how well any catalogue entry fits (the near miss is candidates[0]);
+            # review: how strongly the paper resembles the entry the reviewer is pointed at
+            score = top.score if status == MatchStatus.REVIEW else max((h.score for h in positives), default=0.0)
+            return CatalogMatch(status=status, catalog_id=cid, score=round(score, 1), candidates=candidates)
 
         ev = evidence[top.form.owner]
         has_ev = credible(ev)
