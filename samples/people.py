@@ -421,7 +421,8 @@ def _make_person(rng: random.Random, kind: str, today: date) -> Person:
         passport_issue = _rand_date(rng, today - timedelta(days=365 * 8), today - timedelta(days=60))
         passport_expiry = _add_years(passport_issue, 10) - timedelta(days=1)
     if kind == "hk_macao":
-        permit_number = ("H" if nat == "HKG" else "M") + "".join(str(rng.randrange(10)) for _ in range(10))
+        digits = rng.choice([8, 10])  # older cards 8 digits; since 2013 8 + 2-digit issue count
+        permit_number = ("H" if nat == "HKG" else "M") + "".join(str(rng.randrange(10)) for _ in range(digits))
         permit_issue = _rand_date(rng, today - timedelta(days=365 * 9), today - timedelta(days=60))
         permit_until = _add_years(permit_issue, 10) - timedelta(days=1)
         permit_authority = "出入境管理局"
@@ -563,6 +564,14 @@ def _make_employment(rng: random.Random, person: Person, series: str, today: dat
         legal_rep=rep,
         contract_number=f"TZHT{term_start.year}{rng.randrange(0, 10**5):05d}",
     )
+
+
+def split_name_zh(name: str) -> tuple[str, str]:
+    """(surname, given name) of a Chinese name; compound surnames such as 欧阳 are kept whole."""
+    for sn in sorted((x.zh for x in names_data().surnames_zh), key=len, reverse=True):
+        if name.startswith(sn) and len(name) > len(sn):
+            return sn, name[len(sn):]
+    return name[:1], name[1:]
 
 
 def holder_name_variants(person: Person) -> list[str]:

@@ -354,3 +354,23 @@ def test_tesseract_reads_id_number_and_name_from_clean_id_front() -> None:
         assert a.person.id_number in flat, text
         names += a.person.name_zh in flat
     assert names >= len(seeds) // 2, names
+
+
+def test_chinese_passport_keeps_compound_surname_whole() -> None:
+    a = _applicant("returnee", seed=21)
+    p = dataclasses.replace(a.person, name_zh="欧阳晓明", surname_latin="OUYANG", given_latin="Xiaoming")
+    doc = render("passport", dataclasses.replace(a, person=p), random.Random(1))
+    texts = [t for t, _ in doc.words[0]]
+    assert "欧阳" in texts and "晓明" in texts and "OUYANG" in texts
+    assert doc.fields["name"] == "欧阳晓明" and doc.fields["name_latin"] == "OUYANG, XIAOMING"
+    l1, _ = td3_mrz(p)
+    assert l1.startswith("P<CHNOUYANG<<XIAOMING<")
+
+
+def test_hk_macao_and_taiwan_permit_numbers_follow_their_schemes() -> None:
+    for i in range(40):
+        hk = _applicant("hk_macao", seed=100 + i).person
+        assert re.fullmatch(r"[HM]\d{8}(\d{2})?", hk.permit_number or ""), hk.permit_number
+        assert hk.permit_number[0] == ("H" if hk.nationality == "HKG" else "M")
+        tw = _applicant("taiwan", seed=100 + i).person
+        assert re.fullmatch(r"\d{8}", tw.permit_number or ""), tw.permit_number

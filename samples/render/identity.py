@@ -8,7 +8,7 @@ import random
 
 from PIL import ImageDraw
 
-from samples.people import Applicant, Person, places_data
+from samples.people import Applicant, Person, places_data, split_name_zh
 from samples.render import RenderedDoc, register
 from samples.render.base import (
     BLACK,
@@ -202,11 +202,12 @@ def render_passport(applicant: Applicant, rng: random.Random, layout: str | None
     step = 6.6 if not compact else 6.2
     if chn:
         lab(x1, y, "姓", "Surname")
-        sb = s.text(x1, y + 2.8, f"{p.name_zh[:1] if p.name_zh else ''}", "sans", val_pt)
+        sur_zh, given_zh = split_name_zh(p.name_zh or "")
+        sb = s.text(x1, y + 2.8, sur_zh, "sans", val_pt)
         sl = s.text(x1 + 10, y + 2.8, p.surname_latin.upper(), vf, val_pt)
         y += step
         lab(x1, y, "名", "Given names")
-        gb = s.text(x1, y + 2.8, (p.name_zh or "")[1:], "sans", val_pt)
+        gb = s.text(x1, y + 2.8, given_zh, "sans", val_pt)
         gl = s.text(x1 + 10, y + 2.8, p.given_latin.upper(), vf, val_pt)
         b.set("name", p.name_zh or "", None, (sb[0], sb[1], gb[2], gb[3]))
         b.set("name_latin", p.latin_icao, None, (sl[0], sl[1], max(sl[2], gl[2]), gl[3]))
