@@ -128,7 +128,7 @@ def _reference_pages(archive: Path) -> dict[tuple[str, str, int], EvalPage]:
                 for src_page in p.get("doc_pages", [p["page"] - 1]):
                     if src_page < len(cd.rendered.words):
                         words.append(reading_order_text(
-                            [OcrWord(text=t, bbox=tuple(int(v) for v in b), conf=1.0)
+                            [OcrWord(text=t, bbox=(int(b[0]), int(b[1]), int(b[2]), int(b[3])), conf=1.0)
                              for t, b in cd.rendered.words[src_page]]))
                 ref = "".join(words)
                 if ref:
