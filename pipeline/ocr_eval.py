@@ -117,9 +117,8 @@ def _reference_pages(archive: Path) -> dict[tuple[str, str, int], EvalPage]:
     for row in man["applicants"]:
         truth = json.loads((archive / "_truth" / f"{row['folder']}.json").read_text(encoding="utf-8"))
         composed = {cd.doc_id: cd for cd in compose(plan, row["index"]).docs}
-        prefix = f"{truth['folder']}/" if truth.get("zipped") else ""
         for f in truth["files"]:
-            rel = f["path"][len(prefix):] if prefix and f["path"].startswith(prefix) else f["path"]
+            rel = f["path"]  # zipped applicants: "<folder>/<name>", as ingest names zip members
             for p in f["pages"]:
                 cd = composed.get(p["doc_id"])
                 if cd is None:
