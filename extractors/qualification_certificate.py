@@ -110,7 +110,7 @@ def _holder(ctx: DocContext, prose: Prose, ph: CertPhrases) -> Hit | None:
                 h2 = _strip_honorific(h, ph)
                 return h2
     lab = labeled(ctx, DT, "holder_name")
-    if lab:
+    if lab and re.fullmatch(r"[A-ZÀ-Ý\u4e00-\u9fff][\w\u4e00-\u9fffÀ-ÿ .,'\-]+", compact(lab.text)):
         return _strip_honorific(_cut(lab, ph.holder_stops), ph)
     # German certificates: "Frau Anna Schmidt" on its own line
     for ln in ctx.lines:

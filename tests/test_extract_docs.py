@@ -425,3 +425,87 @@ def test_application_form_number_only_and_senior_title():
     assert v["catalog_number"] == 31 and "qualification_name" not in v
     assert v["acquired_date"] == "2020-03-01"
     assert v["requested_title"] == "高级工程师" and v["requested_series"] == "石油化工工程"
+
+
+# --------------------------------------------------------------------------- OCR noise seen on rendered pages
+
+def test_certificate_formula_survives_border_noise_and_lone_honorific():
+    border = [(77, ">")]
+    rows = ["VVVVVVVVVVVVVVVVVVVVVVVVVVVV", "Australian Diabetes Society", "CERTIFICATE OF MEMBERSHIP",
+            border, "hereby certifies that", border, "MIAO Wenting", border,
+            "has been duly elected and is recognised as", border, "Ordinary Member", border,
+            "of the Australian Diabetes Society", "Member No.: ADS-95858", "Member since: 31 October 2024",
+            "Valid through: 31 October 2025"]
+    _, v = _cert(rows)
+    assert (v["holder_name"], v["title"], v["issuer"]) == ("MIAO Wenting", "Ordinary Member", "Australian Diabetes Society")
+    assert (v["certificate_number"], v["issue_date"], v["expiry_date"]) == ("ADS-95858", "2024-10-31", "2025-10-31")
+    _, v = _cert(["加 IHK Chemnitz", "Prüfungszeugnis", "nach § 37 Berufsbildungsgesetz", "Herr", "Tingjing Zhu",
+                  "geboren am 09.03.1996", "hat die Abschlussprüfung im Ausbildungsberuf", "Chemikant",
+                  "mit Erfolg bestanden.", "Chemnitz, 15. Juli 2019", "Zeugnis-Nr. 2019-04417"])
+    assert (v["issuer"], v["holder_name"], v["title"]) == ("IHK Chemnitz", "Tingjing Zhu", "Chemikant")
+    assert (v["issue_date"], v["certificate_number"]) == ("2019-07-15", "2019-04417")
+
+
+def test_wallet_card_without_formula():
+    _, v = _cert(["American Welding Society", "Certified Welding Inspector", "Maximilian Jonas Meyer",
+                  "Cert. No. 27842801", "Issued 04/02/2024", "Expires 04/02/2027", "Holder's signature"], "rapidocr")
+    assert (v["issuer"], v["title"], v["holder_name"]) == \
+        ("American Welding Society", "Certified Welding Inspector", "Maximilian Jonas Meyer")
+    assert (v["certificate_number"], v["issue_date"], v["expiry_date"]) == ("27842801", "2024-04-02", "2027-04-02")
+
+
+def test_foreign_diploma_with_border_marks_between_lines():
+    rows = ["Technische Universität München", "Technische Universität München",
+            "on the recommendation of the Faculty, have conferred upon", "Maximilian Jonas Meyer", "the degree of",
+            "Master of Engineering", [(77, ">")], "in Electrical Engineering", [(77, ">")],
+            "with all the rights, privileges and honors thereunto appertaining.", "Given at München, on June 15, 2018"]
+    v = values(run(DocType.DIPLOMA, [make_page(rows)]))
+    assert (v["level"], v["major"], v["country"], v["graduation_date"]) == \
+        ("Master of Engineering", "Electrical Engineering", "DEU", "2018-06-15")
+
+
+# --------------------------------------------------------------------------- date forms the base normaliser leaves to D2
+
+_CN_DIGIT = "〇一二三四五六七八九"
+
+
+def _cn_year(y: int) -> str:
+    return "".join(_CN_DIGIT[int(c)] for c in str(y))
+
+
+def _cn_small(n: int) -> str:
+    if n < 10:
+        return _CN_DIGIT[n]
+    tens, units = divmod(n, 10)
+    return ("" if tens == 1 else _CN_DIGIT[tens]) + "十" + (_CN_DIGIT[units] if units else "")
+
+
+_ORD = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+        "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+        "twentieth", "twenty-first", "twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth", "twenty-sixth",
+        "twenty-seventh", "twenty-eighth", "twenty-ninth", "thirtieth", "thirty-first"]
+
+
+def test_date_forms_round_trip_property():
+    from datetime import date
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from extractors._common_docs import find_dates
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2049, 12, 31)))
+    def check(d: date) -> None:
+        zh = f"{_cn_year(d.year)}年{_cn_small(d.month)}月{_cn_small(d.day)}日"
+        assert [h.iso for h in find_dates(f"二〇二〇年入学，{zh}")][-1] == d.isoformat()
+        words = f"on the {_ORD[d.day - 1]} day of {d.strftime('%B')}, {d.year}"
+        assert find_dates(words)[0].iso == d.isoformat()
+        us = f"Expiration Date: {d.month:02d}/{d.day:02d}/{d.year}"
+        assert find_dates(us, "MDY")[0].iso == d.isoformat()
+        eu = f"gültig bis {d.day:02d}.{d.month:02d}.{d.year}"
+        assert find_dates(eu, "MDY")[0].iso == d.isoformat()  # dots are day first even for US issuers
+        month = find_dates(f"缴费 {d.year}{d.month:02d} 已缴", month_ok=True)[0]
+        assert (month.iso, month.precision) == (d.replace(day=1).isoformat(), "month")
+
+    check()
