@@ -183,7 +183,8 @@ def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
             name = oi.get("name", f"#{i + 1}") if isinstance(oi, dict) else f"#{i + 1}"
             problems.append((f"其他机构 {name} 无效：{exc.errors()[0]['msg']}",
                              f"other issuer {name} invalid: {exc.errors()[0]['msg']}"))
-    near_misses = raw.get("near_misses") if isinstance(raw.get("near_misses"), list) else []
+    nm_raw = raw.get("near_misses")
+    near_misses: list[Any] = nm_raw if isinstance(nm_raw, list) else []
     for i, nm in enumerate(near_misses):
         try:
             NearMiss.model_validate(nm)

@@ -128,6 +128,46 @@ class _Query:
     grams: list[str] = field(default_factory=list)  # same, in text order (deterministic)
 
 
+class _IssuerJudge:
+    """Who issued the paper, for one query: evidence for an entry's issuer is weighed against other
+    known bodies named on it (lazily: most queries are decided before counter-evidence is needed)."""
+
+    def __init__(self, matcher: Matcher, ctx: list[tuple[str, _Query]], iq: _Query | None) -> None:
+        self.m, self.ctx, self.iq = matcher, ctx, iq
+        self._counters: dict[str, _IssuerEvidence] = {}
+        self._verbatim: _IssuerEvidence | None = None
+
+    def counter(self, scope: str) -> _IssuerEvidence:
+        """Another known body named on the paper: anywhere ("any") or in the issuer field ("issuer")."""
+        if scope not in self._counters:
+            if scope == "any":
+                self._counters[scope] = self.m._counter_evidence(self.ctx)
+            elif self.iq is None:
+                self._counters[scope] = _IssuerEvidence()
+            else:
+                c = self.counter("any")
+                self._counters[scope] = c if c.where == "issuer" or not c.score else self.m._counter_evidence(
+                    [("issuer", self.iq)])
+        return self._counters[scope]
+
+    def other_verbatim(self) -> _IssuerEvidence:
+        if self._verbatim is None:
+            self._verbatim = self.m._scan(self.m._other_issuers, self.ctx, fuzzy=False, title_abbrevs=False)
+        return self._verbatim
+
+    def credible(self, e: _IssuerEvidence) -> bool:
+        if e.score >= 100.0:  # printed verbatim: only another body printed verbatim contradicts it,
+            # unless ours is the more specific name ("ASM International" contains the ambiguous "ASM")
+            other = self.other_verbatim()
+            return other.score < 100.0 or e.length > other.length
+        return e.score >= self.m.s.issuer_min and e.score > self.counter("any").score
+
+    def ambiguous(self, e: _IssuerEvidence) -> bool:
+        """Verbatim, but another body is printed verbatim just as specifically ("SPE", "ACCP")."""
+        other = self.other_verbatim()
+        return e.score >= 100.0 and other.score >= 100.0 and other.length == e.length
+
+
 class Matcher:
     """Built once per catalogue; `match` is pure and thread-safe."""
 
@@ -368,40 +408,8 @@ class Matcher:
             ctx.append(("issuer", iq))
         if fq is not None:
             ctx.append(("full_text", fq))
-        counters: dict[str, _IssuerEvidence] = {}
-
-        def counter(scope: str) -> _IssuerEvidence:
-            """Another known body named on the paper ("any" context, or the issuer field); lazy:
-            most queries are decided before it is needed."""
-            if scope not in counters:
-                if scope == "any":
-                    counters[scope] = self._counter_evidence(ctx)
-                elif iq is None:
-                    counters[scope] = _IssuerEvidence()
-                else:
-                    c = counter("any")
-                    counters[scope] = c if c.where == "issuer" or not c.score else self._counter_evidence(
-                        [("issuer", iq)])
-            return counters[scope]
-
-        verbatim_other: list[_IssuerEvidence] = []
-
-        def other_verbatim() -> _IssuerEvidence:
-            if not verbatim_other:
-                verbatim_other.append(self._scan(self._other_issuers, ctx, fuzzy=False, title_abbrevs=False))
-            return verbatim_other[0]
-
-        def credible(e: _IssuerEvidence) -> bool:
-            if e.score >= 100.0:  # printed verbatim: only another body printed verbatim contradicts it,
-                # unless ours is the more specific name ("ASM International" contains the ambiguous "ASM")
-                other = other_verbatim()
-                return other.score < 100.0 or e.length > other.length
-            return e.score >= s.issuer_min and e.score > counter("any").score
-
-        def ambiguous(e: _IssuerEvidence) -> bool:
-            """Verbatim, but another body is printed verbatim just as specifically ("SPE", "ACCP")."""
-            other = other_verbatim()
-            return e.score >= 100.0 and other.score >= 100.0 and other.length == e.length
+        judge = _IssuerJudge(self, ctx, iq)
+        counter, credible, ambiguous = judge.counter, judge.credible, judge.ambiguous
 
         positives = [h for h in ranked if not h.form.is_near_miss]
         evidence = {h.form.owner: self._issuer_evidence(h.form.owner, ctx) for h in positives[:6]}
