@@ -17,12 +17,16 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pipeline.models import DocType, Document, ExtractedField, PageInfo
 
+if TYPE_CHECKING:
+    from extractors.base import DocContext
+
 log = logging.getLogger(__name__)
 
-Extractor = Callable[["DocContext"], dict[str, ExtractedField]]  # noqa: F821 (string annotation)
+Extractor = Callable[["DocContext"], dict[str, ExtractedField]]
 _REGISTRY: dict[DocType, Extractor] = {}
 _HELPERS = {"base", "normalize", "idnumber", "mrz"}
 _loaded = False

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from extractors import register
-from extractors.base import DocContext, Hit, all_labels, field_labels
+from extractors.base import DocContext, Hit, Line, all_labels, field_labels
 from extractors.mrz import find_mrz
 from extractors.normalize import (
     LONG_TERM_WORDS,
@@ -126,8 +126,9 @@ def extract_permit(ctx: DocContext, section: str, number: re.Pattern[str]) -> di
     found = find_mrz([(ln.text, ln) for ln in ctx.lines])
     if found:
         mrz, refs = found
-        ev = ctx.evidence(refs)
-        conf = round(min(r.conf for r in refs), 3)
+        lines = [r for r in refs if isinstance(r, Line)]
+        ev = ctx.evidence(lines)
+        conf = round(min((r.conf for r in lines), default=0.5), 3)
         raw = "\n".join(mrz.raw_lines)
         for key, value in (("mrz_valid", mrz.valid), ("mrz_number", mrz.number), ("mrz_name", mrz.name),
                            ("mrz_birth_date", mrz.birth_date), ("mrz_expiry_date", mrz.expiry_date)):

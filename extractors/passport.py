@@ -48,14 +48,14 @@ def _latin_part(text: str) -> str:
 
 def _number_ok(text: str) -> bool:
     m = PASSPORT_NUMBER.search(text.upper().replace(" ", ""))
-    return bool(m) and sum(c.isdigit() for c in m.group(1)) >= 5
+    return m is not None and sum(c.isdigit() for c in m.group(1)) >= 5
 
 
 def _mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list) -> dict[str, ExtractedField]:
     ev = ctx.evidence(refs)
     conf = round(min(r.conf for r in refs) if refs else 0.5, 3)
 
-    def f(value: object, check: str | None = None) -> ExtractedField:
+    def f(value: str | bool | None, check: str | None = None) -> ExtractedField:
         ok = mrz.checks.get(check, True) if check else True
         return ExtractedField(value=value, raw="\n".join(mrz.raw_lines), confidence=conf if ok else conf * 0.5,
                               evidence=ev, method=f"mrz:{mrz.format}")
