@@ -87,6 +87,7 @@ class TamperSettings(BaseModel):
     block: int = Field(ge=4)
     ring: int = Field(ge=3)
     min_bg_fraction: float = Field(gt=0, le=1)
+    paper_brightness_ratio: float = Field(ge=0, lt=1)
     edge_threshold: float = Field(gt=0)
     noise_z: float = Field(gt=0)
     directions: list[Literal["low", "high"]]
@@ -100,6 +101,7 @@ class TamperSettings(BaseModel):
 class TextLayerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     min_digits: int = Field(ge=3)
+    min_code_digits: int = Field(ge=2)
     crop_margin: float = Field(ge=0)
     max_tokens: int = Field(ge=1)
     tesseract_lang: str

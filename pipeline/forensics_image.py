@@ -5,10 +5,13 @@ Photoshop image resources (JPEG APP13) and PNG text chunks — an editor named t
 reported; scanners, phone cameras and scanning apps are not (lists in forensics.yaml).
 
 Pixels: a value re-typed on a pasted patch carries another noise and compression history
-than the paper around it. Per block of background pixels we measure the high-pass noise
-level and compare it with the block's neighbourhood; a compact, rectangular cluster of
-blocks that disagree is reported with its box. Copy-move (the same patch pasted twice,
-e.g. a seal or a digit) shows as many keypoint pairs sharing one displacement.
+than the paper around it. Per block of background pixels we measure the noise level one
+octave below the finest scale (the finest is what every JPEG save flattens, so a patch
+saved at a lower quality, or filled flat, shows there as smoother than the paper — this is
+what error-level analysis looks for, measured without a re-save) and compare it with the
+block's wide neighbourhood; a compact, rectangular cluster of blocks that agree is reported
+with its box. Copy-move (the same patch pasted twice) would show as many keypoint pairs
+sharing one displacement; it is off by default because forms repeat glyphs and rows.
 """
 
 from __future__ import annotations
@@ -192,7 +195,10 @@ def noise_maps(grey: np.ndarray, s: TamperSettings) -> tuple[np.ndarray, np.ndar
     n_bg = _block_sum(bg, b)
     noise = _block_sum(resid * bg, b) / np.maximum(n_bg, 1)
     mean = _block_sum(g, b) / (b * b)
-    valid = n_bg >= s.min_bg_fraction * b * b
+    # paper only: a desk, a photo or a dark border has its own texture and must not set
+    # the reference the paper around a patch is compared against
+    paper = mean >= s.paper_brightness_ratio * np.percentile(mean, 90)
+    valid = (n_bg >= s.min_bg_fraction * b * b) & paper
     return np.log(noise + 0.2), valid, mean
 
 

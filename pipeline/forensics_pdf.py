@@ -155,40 +155,63 @@ def screen_pdf_file(path: Path, rel: str) -> list[Flag]:
 # --------------------------------------------------------------------------- text layer vs image
 
 _DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
+_DMY = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})(?!\d)")
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MDY_EN = re.compile(rf"(?i)\b{_MON}\s+(\d{{1,2}}),?\s+((?:19|20)\d{{2}})\b")
+_DMY_EN = re.compile(rf"(?i)\b(\d{{1,2}})\s+{_MON}\s+((?:19|20)\d{{2}})\b")
+_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9](?:[A-Za-z0-9]|[-/](?=[A-Za-z0-9]))*)")
 
 
-def _digits_re(min_digits: int) -> re.Pattern[str]:
-    return re.compile(rf"(?<![0-9A-Za-z])([0-9]{{{min_digits - 1},}}[0-9Xx])(?![0-9])")
-
-
-def number_tokens(text: str, min_digits: int) -> list[tuple[str, str]]:
-    """(shape, canonical) pairs: ('date', 'YYYYMMDD') or ('num<len>', digits), spaces inside ignored."""
-    out: list[tuple[str, str]] = []
-    for m in _DATE.finditer(text):
-        y, mo, d = m.groups()
-        if 1 <= int(mo) <= 12 and 1 <= int(d) <= 31:
-            out.append(("date", f"{y}{int(mo):02d}{int(d):02d}"))
-    squashed = re.sub(r"(?<=\d) (?=\d)", "", _DATE.sub(" ", text))
-    for m in _digits_re(min_digits).finditer(squashed):
-        tok = m.group(1).upper()
-        out.append((f"num{len(tok)}", tok))
+def _dates(text: str) -> list[str]:
+    out: list[str] = []
+    for y, mo, d in _DATE.findall(text):
+        out.append(f"{y}{int(mo):02d}{int(d):02d}")
+    for a, b, y in _DMY.findall(text):
+        out.append(f"{y}{int(b):02d}{int(a):02d}")
+    for mon, d, y in _MDY_EN.findall(text):
+        out.append(f"{y}{_MONTHS.index(mon.lower()) + 1:02d}{int(d):02d}")
+    for d, mon, y in _DMY_EN.findall(text):
+        out.append(f"{y}{_MONTHS.index(mon.lower()) + 1:02d}{int(d):02d}")
     return out
 
 
-def _word_candidates(tl: OcrResult, min_digits: int) -> list[tuple[str, str, BBox, str]]:
-    """Text-layer numbers and dates with their boxes: (shape, canonical, bbox, as printed)."""
+def number_tokens(text: str, min_digits: int, min_code_digits: int = 4) -> list[tuple[str, str]]:
+    """(shape, canonical) pairs for the values worth checking: dates → ('date', 'YYYYMMDD');
+    numbers of ≥ min_digits digits and letter+digit codes (ADS-73470) of ≥ min_code_digits
+    digits → (shape, value) with shape letters→A, digits→d ('AAAddddd'), separators dropped.
+    Spaces between digits are ignored; an OCR read of a different shape never counts."""
+    out = [("date", d) for d in _dates(text)]
+    rest = _MDY_EN.sub(" ", _DMY_EN.sub(" ", _DMY.sub(" ", _DATE.sub(" ", text))))
+    rest = re.sub(r"(?<=\d) (?=\d)", "", rest)
+    for m in _CODE.finditer(rest):
+        tok = re.sub(r"[-/]", "", m.group(1)).upper()
+        digits = sum(c.isdigit() for c in tok)
+        letters = len(tok) - digits
+        if (letters == 0 and digits >= min_digits) or (0 < letters <= 8 and digits >= min_code_digits):
+            if letters == 1 and tok[-1] == "X" and digits >= min_digits:
+                shape = f"num{len(tok)}"  # an ID number ending in the check character X
+            elif letters == 0:
+                shape = f"num{len(tok)}"
+            else:
+                shape = re.sub(r"[A-Z]", "A", re.sub(r"\d", "d", tok))
+            out.append((shape, tok))
+    return out
+
+
+def _word_candidates(tl: OcrResult, min_digits: int, min_code_digits: int
+                     ) -> list[tuple[str, str, BBox, str]]:
+    """Text-layer values with their boxes: (shape, canonical, bbox, as printed). Words first;
+    dates usually span words ("November 27, 2024"), so lines add what words did not give."""
     cands: list[tuple[str, str, BBox, str]] = []
+    seen: set[tuple[str, str]] = set()
     for line in tl.lines:
-        units = [(line.text, line.bbox)] if not line.words else [(w.text, w.bbox) for w in line.words]
-        # dates often span words ("2020 年 5 月 1 日"): try the line too when words give nothing
-        found = False
+        units = [(w.text, w.bbox) for w in line.words] + [(line.text, line.bbox)]
         for text, bbox in units:
-            for shape, canon in number_tokens(text, min_digits):
-                cands.append((shape, canon, bbox, text))
-                found = True
-        if not found and line.words:
-            for shape, canon in number_tokens(line.text, min_digits):
-                cands.append((shape, canon, line.bbox, line.text))
+            for shape, canon in number_tokens(text, min_digits, min_code_digits):
+                if (shape, canon) not in seen:
+                    seen.add((shape, canon))
+                    cands.append((shape, canon, bbox, text))
     return cands
 
 
@@ -229,7 +252,7 @@ def screen_text_layer(page: Page) -> list[Flag]:
     sx = grey.width / tl.width if tl.width else 1.0
     sy = grey.height / tl.height if tl.height else 1.0
     flags: list[Flag] = []
-    for shape, canon, bbox, _printed in _word_candidates(tl, cfg.min_digits)[: cfg.max_tokens]:
+    for shape, canon, bbox, _printed in _word_candidates(tl, cfg.min_digits, cfg.min_code_digits)[: cfg.max_tokens]:
         x0, y0, x1, y1 = bbox[0] * sx, bbox[1] * sy, bbox[2] * sx, bbox[3] * sy
         h = max(8.0, y1 - y0)
         m = cfg.crop_margin * h
@@ -243,17 +266,19 @@ def screen_text_layer(page: Page) -> list[Flag]:
             # mismatch, but blank crops also come from white-on-white form fields; skip
             continue
         upscale = max(1.0, 32.0 / h)
-        seen = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale), cfg.min_digits)
+        seen = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale), cfg.min_digits, cfg.min_code_digits)
                 if t[0] == shape]
         if not seen or any(c == canon for _, c in seen):
             continue
         # confirm with a second read at twice the scale before accusing anyone
-        seen2 = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale * 2), cfg.min_digits)
+        seen2 = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale * 2), cfg.min_digits,
+                                    cfg.min_code_digits)
                  if t[0] == shape]
         if not seen2 or any(c == canon for _, c in seen2):
             continue
         shown = seen2[0][1]
-        kind = "日期 / date" if shape == "date" else f"{len(canon)} 位号码 / {len(canon)}-digit number"
+        kind = ("日期 / date" if shape == "date" else f"{len(canon)} 位号码 / {len(canon)}-digit number"
+                if shape.startswith("num") else "编号 / code")
         detail = (f"{kind}: 文字层 / text layer {_shown(canon)} ≠ 图像 / image {_shown(shown)}, "
                   f"第 {_first_diff(canon, shown)} 位起不同 / differs from position {_first_diff(canon, shown)}; "
                   f"bbox in rendered page pixels")

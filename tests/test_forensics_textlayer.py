@@ -97,3 +97,6 @@ def test_number_tokens_shapes():
     toks = number_tokens("号码 3201 0219 9001 01123X 日期 2020年5月1日 金额 12345", 6)
     assert ("num18", "32010219900101123X") in toks and ("date", "20200501") in toks
     assert all(c != "12345" for _, c in toks)
+    assert number_tokens("Member No.: ADS-73470 since November 27, 2024", 6) == [
+        ("date", "20241127"), ("AAAddddd", "ADS73470")]
+    assert number_tokens("Ausgestellt 27.11.2024", 6) == [("date", "20241127")]
