@@ -191,7 +191,7 @@ def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
             for name, value in (d.get("fields") or {}).items():
                 pv = pfields.get(name)
                 pval = pv.get("value") if isinstance(pv, dict) else pv
-                ok = norm_value(pval) == norm_value(value)
+                ok = pdoc is not None and norm_value(pval) == norm_value(value)
                 level = page_level.get((d["doc_id"], (d.get("field_pages") or {}).get(name, 0)), "clean")
                 key = f"{d['doc_type']}.{name}"
                 fld_total.add(ok)
