@@ -152,6 +152,8 @@ def extract_resident_id_card(ctx: DocContext) -> dict[str, ExtractedField]:
                                         evidence=ctx.evidence(used), method="label:住址")
 
     out.update(id_number_fields(ctx, find_id_number(ctx, _labels("id_number"))))
+    if "id_number" in out:  # only citizens of the PRC hold a resident ID card
+        out["nationality"] = ctx.derived("CHN", out["id_number"], "implied:document_type")
     if "birth_date" not in out and out.get("id_birth_date") and out["id_birth_date"].value:
         # the front's 出生 line unread: the number's birth date stands in, at lower confidence
         src = out["id_birth_date"]
