@@ -374,11 +374,24 @@ def _first_value(case: CaseFile, types: Iterable[DocType], *names: str) -> str |
     return None
 
 
+def _highest_education(case: CaseFile) -> Document | None:
+    docs = [d for d in case.documents if d.doc_type in (DocType.DEGREE_CERTIFICATE, DocType.DIPLOMA,
+                                                        DocType.OVERSEAS_DEGREE_CERTIFICATION)]
+    levels: list[list[str]] = labels().get("education_levels", [])  # type: ignore[assignment]
+
+    def rank(d: Document) -> int:
+        f = d.fields.get("level")
+        text = str(f.value) if f is not None and f.value else ""
+        return next((i for i, words in enumerate(levels) if any(w.lower() in text.lower() for w in words)),
+                    len(levels))
+
+    return min(docs, key=rank) if docs else None
+
+
 def _appendix2(case: CaseFile) -> str:
     """Appendix 2 of the measures, filled from the documents (the form's own values last)."""
     ident = [DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT]
     form = [DocType.APPLICATION_FORM]
-    edu = [DocType.DEGREE_CERTIFICATE, DocType.DIPLOMA, DocType.OVERSEAS_DEGREE_CERTIFICATION]
     work = [DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT, DocType.WORK_PERMIT]
     sex = _first_value(case, ident + form, "sex")
     sex_zh = {"M": "男", "F": "女"}.get(sex or "", sex)
@@ -388,8 +401,13 @@ def _appendix2(case: CaseFile) -> str:
     entry = _catalog_entry(None, q.catalog_id)
     qual = f"{entry.name_zh}（目录序号{q.catalog_id}）" if entry is not None else _first_value(
         case, form, "qualification_name", "catalog_number")
-    school = " ".join(v for v in (_first_value(case, edu, "institution"), _first_value(case, edu, "major"),
-                                  _first_value(case, edu, "graduation_date")) if v)
+    top = _highest_education(case)
+
+    def edu_value(name: str) -> str | None:
+        f = top.fields.get(name) if top is not None else None
+        return str(f.value) if f is not None and f.value not in (None, "") else None
+
+    school = " ".join(v for v in (edu_value("institution"), edu_value("major"), edu_value("graduation_date")) if v)
     employer = _first_value(case, form + work, "employer")
     position = _first_value(case, form, "position")
     requested = _first_value(case, form, "requested_title")
@@ -401,7 +419,7 @@ def _appendix2(case: CaseFile) -> str:
         [("现工作单位及职务", " ".join(v for v in (employer, position) if v))],
         [("参加工作时间", _first_value(case, form, "work_start_date", "start_date")),
          ("现从事专业及工作年限", _first_value(case, form, "profession"))],
-        [("最高学历", _first_value(case, edu + form, "level", "education")), ("毕业院校、专业及时间", school)],
+        [("最高学历", edu_value("level") or _first_value(case, form, "education")), ("毕业院校、专业及时间", school)],
         [("职业资格译名及目录序号", qual),
          ("取得时间", _first_value(case, [DocType.QUALIFICATION_CERTIFICATE], "issue_date")
           or _first_value(case, form, "acquired_date"))],

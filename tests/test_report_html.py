@@ -159,3 +159,13 @@ def test_pdf_source_thumbnail(tmp_path: Path):
     thumbs = thumbnails(render_case_html(case, [tmp_path]))
     assert len(thumbs) == 1
     _box_lines_up(thumbs[0])
+
+
+def test_appendix2_takes_the_highest_degree():
+    from pipeline.report import _appendix2
+
+    d = clean_docs()
+    d["master"] = doc("D09", DocType.DEGREE_CERTIFICATE, name="Wei Zhang", institution="University of Manchester",
+                      level="Master of Science", major="Welding Engineering", graduation_date="2013-12-15")
+    html = _appendix2(run(d))
+    assert "Master of Science" in html and "University of Manchester Welding Engineering 2013-12-15" in html
