@@ -38,7 +38,8 @@ def extract_labor_contract(ctx: DocContext) -> dict[str, ExtractedField]:
         out["name"] = ctx.field(clean_name(name.text), name)
     out.update(id_number_fields(ctx, find_id_number(ctx, labels_for(DT)["id_number"])))
 
-    loc = prose.search(r"工作地点\s*(?:为|是|在|:|设在|位于)\s*:?\s*(?P<w>[^,，。;；]{2,60}?)\s*(?:[,，。;；]|$)", "w",
+    loc = prose.search(r"工作地点\s*(?:为|是|在|:|设在|位于)\s*:?\s*(?P<w>[^,，。;；]{2,60}?)\s*"
+                       r"(?:[,，。;；]|$|\s(?=第\s*[一二三四五六七八九十百\d]+\s*条))", "w",
                        "prose:工作地点为")
     if loc:
         out["work_location"] = ctx.field(compact(loc.text), loc)

@@ -14,7 +14,7 @@ import re
 
 from extractors import register
 from extractors._common_docs import clean_name, compact, find_dates, labeled, sub_hit
-from extractors.base import DocContext
+from extractors.base import DocContext, Hit
 from extractors.education import country_of, phrases
 from extractors.normalize import format_latin_name, has_cjk, parse_sex
 from pipeline.models import DocType, ExtractedField
@@ -55,7 +55,10 @@ def extract_work_permit(ctx: DocContext) -> dict[str, ExtractedField]:
             out["name"] = ctx.field(clean_name(raw), name)
         else:
             out["name"] = ctx.field(latin_name(raw), name)
-    num = labeled(ctx, DT, "permit_number", pattern=r"[0-9A-Z][0-9A-Z\- ]{6,24}[0-9A-Z]")
+    # the permit number is the card's only long run of digits: a line of its own is safest
+    num = next((Hit(compact(ln.text), ln.bbox, [ln], "line:permit_number", 0.9) for ln in ctx.lines
+                if re.fullmatch(r"[0-9A-Z]{12,20}", compact(ln.text).replace(" ", ""))), None)
+    num = num or labeled(ctx, DT, "permit_number", pattern=r"[0-9A-Z][0-9A-Z\- ]{6,24}[0-9A-Z]")
     if num:
         out["permit_number"] = ctx.field(re.sub(r"[\s\-]", "", num.text).upper(), num)
     nat = labeled(ctx, DT, "nationality")
@@ -72,6 +75,14 @@ def extract_work_permit(ctx: DocContext) -> dict[str, ExtractedField]:
             out[fname] = ctx.field(ds[-1].iso if fname == "valid_until" else ds[0].iso,
                                    sub_hit(h, ds[-1].start, ds[-1].end) if fname == "valid_until"
                                    else sub_hit(h, ds[0].start, ds[0].end))
+    if "valid_until" not in out:  # the latest date on the card that is not the birth date
+        bd_hit = labeled(ctx, DT, "birth")
+        birth = {d.iso for d in find_dates(bd_hit.text)} if bd_hit else set()
+        cands = [(d, ln) for ln in ctx.lines for d in find_dates(compact(ln.text)) if d.iso not in birth]
+        if cands:
+            d, ln = max(cands, key=lambda t: t[0].iso)
+            if not birth or d.iso > min(birth):
+                out["valid_until"] = ctx.field(d.iso, Hit(d.iso, ln.bbox, [ln], "latest_date", 0.7))
     sex = labeled(ctx, DT, "sex")
     if sex and parse_sex(sex.text):
         out["sex"] = ctx.field(parse_sex(sex.text), sex)
