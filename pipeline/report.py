@@ -164,12 +164,24 @@ class _Sources:
             return None
         img = img.convert("RGB")
         info = self.ocr.get((rel, page))
-        if info is not None and info.ocr is not None and info.ocr.rotation:
-            img = img.rotate(-info.ocr.rotation, expand=True)  # rotation is clockwise
+        if info is not None and info.ocr is not None and (info.ocr.rotation or info.ocr.skew):
+            img = _corrected(img, info.ocr.rotation, info.ocr.skew)
         if info is not None and info.ocr is not None and info.ocr.width and info.ocr.height:
             if img.size != (info.ocr.width, info.ocr.height):  # deskew may have grown the canvas
                 img = img.resize((info.ocr.width, info.ocr.height))
         return img
+
+
+def _corrected(img: Image.Image, rotation: int, skew: float) -> Image.Image:
+    """The image the OCR boxes refer to: pipeline.ocr's own re-creation from the stored
+    rotation and deskew angle, or (without it) the rotation alone."""
+    try:
+        from pipeline.ocr.preprocess import apply_known
+
+        return apply_known(img, rotation, skew)
+    except Exception as exc:  # noqa: BLE001 - a thumbnail a few pixels off beats none
+        log.debug("apply_known unavailable: %s", type(exc).__name__)
+        return img.rotate(-rotation, expand=True) if rotation else img  # rotation is clockwise
 
 
 def _open_page(local: Path, source: SourceFile | None, rel: str, page: int) -> Image.Image | None:
