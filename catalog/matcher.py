@@ -416,6 +416,10 @@ class Matcher:
         candidates = [self._candidate(h, evidence.get(h.form.owner)) for h in ranked[:6]]
 
         top = ranked[0]
+        if top.form.is_near_miss and positives and positives[0].score > top.score - s.margin:
+            # a catalogue credential stands beside the near miss, not inside it (a card listing both
+            # CWI and CRI): the reviewer decides, pointed at the catalogue entry
+            return self._result(MatchStatus.REVIEW, positives[0], candidates)
         if top.form.is_near_miss:
             status = MatchStatus(top.form.verdict)
             near = self.catalog.near_misses[-top.form.owner - 1].near
