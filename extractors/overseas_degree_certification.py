@@ -129,7 +129,8 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
         out["issue_date"] = ctx.field(idates[0].iso, idh)
     else:
         day_dates = [d for d in find_dates(t) if not t[d.end:d.end + 2].startswith(("出生", "生"))]
-        if day_dates and (day_dates[-1].iso != (out.get("graduation_date").value if out.get("graduation_date") else None)):
+        grad = out.get("graduation_date")
+        if day_dates and day_dates[-1].iso != (grad.value if grad else None):
             d = day_dates[-1]
             out["issue_date"] = ctx.field(d.iso, prose.hit(d.start, d.end, "prose:last_date", 0.75))
 
