@@ -201,8 +201,9 @@ def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
 
         q = case.get("qualification") or {}
         tq = t.get("qualification") or {}
-        cat_count.add(q.get("catalog_id") == tq.get("catalog_id"))
-        cat_status.add((q.get("status") or "no_match") == tq.get("status"))
+        have_case = bool(case)  # a missing case file is wrong, even where the truth is "no match"
+        cat_count.add(have_case and q.get("catalog_id") == tq.get("catalog_id"))
+        cat_status.add(have_case and (q.get("status") or "no_match") == tq.get("status"))
 
         raised = _flag_codes(case)
         expected = set(t.get("flags_expected", []))
