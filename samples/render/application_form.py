@@ -14,6 +14,7 @@ from samples.render.base import (
     Table,
     cell_parts,
     d_zh,
+    pick_dpi,
     pick_layout,
     seal,
     signature,
@@ -33,7 +34,7 @@ def render_application_form(applicant: Applicant, rng: random.Random, layout: st
     """The filled Appendix 2 form: every value from applicant.application / person / employment."""
     layout = pick_layout(FORM_LAYOUTS, layout, rng)
     p, e, a = applicant.person, applicant.employment, applicant.application
-    b = DocBuilder("application_form", layout, dpi=rng.choice([200, 250, 300]))
+    b = DocBuilder("application_form", layout, dpi=pick_dpi("application_form", layout, rng))
     w, h = A4_MM
     s = b.page(w, h)
     lab = "serif" if layout == "typed_serif" else "sans"

@@ -12,9 +12,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import numpy as np
+import yaml
 from PIL import Image, ImageDraw, ImageFont
+from pydantic import BaseModel, ValidationError, field_validator
 
 from samples.render import Box, RenderedDoc
 
@@ -251,6 +254,37 @@ class DocBuilder:
             layout=self.layout,
             field_text=dict(self.field_text),
         )
+
+
+class _RenderSettings(BaseModel):
+    dpi: dict[str, list[int]]
+    layout_dpi: dict[str, list[int]] = {}
+
+    @field_validator("dpi", "layout_dpi")
+    @classmethod
+    def _in_range(cls, v: dict[str, list[int]]) -> dict[str, list[int]]:
+        for key, values in v.items():
+            if not values or any(not 150 <= d <= 600 for d in values):
+                raise ValueError(f"{key}: dpi list must be non-empty, each 150..600")
+        return v
+
+
+@cache
+def render_settings() -> _RenderSettings:
+    path = Path(__file__).resolve().parent.parent / "data" / "render.yaml"
+    try:
+        return _RenderSettings.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{path}: invalid render settings: {exc}") from exc
+
+
+def pick_dpi(doc_type: str, layout: str, rng: random.Random) -> int:
+    """Resolution for one rendering, from samples/data/render.yaml."""
+    st = render_settings()
+    choices = st.layout_dpi.get(f"{doc_type}/{layout}") or st.dpi.get(doc_type)
+    if not choices:
+        raise ValueError(f"samples/data/render.yaml: no dpi for {doc_type!r}")
+    return rng.choice(choices)
 
 
 def pick_layout(layouts: tuple[str, ...], layout: str | None, rng: random.Random) -> str:

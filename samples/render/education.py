@@ -18,6 +18,7 @@ from samples.render.base import (
     d_zh,
     d_zh_numerals,
     photo_placeholder,
+    pick_dpi,
     pick_layout,
     seal,
     signature,
@@ -77,7 +78,7 @@ def render_diploma(applicant: Applicant, rng: random.Random, layout: str | None 
 def _chinese_diploma(applicant: Applicant, ed: Education, rng: random.Random, layout: str) -> RenderedDoc:
     p = applicant.person
     name = p.display_name
-    b = DocBuilder("diploma", layout, dpi=rng.choice([200, 250]))
+    b = DocBuilder("diploma", layout, dpi=pick_dpi("diploma", layout, rng))
     classic = layout == "classic"
     w, h = (A4_MM[1], A4_MM[0]) if classic else A4_MM
     s = b.page(w, h, bg=(253, 251, 244) if classic else (255, 255, 255))
@@ -126,7 +127,7 @@ def _chinese_diploma(applicant: Applicant, ed: Education, rng: random.Random, la
 def _foreign_diploma(applicant: Applicant, ed: Education, rng: random.Random, layout: str) -> RenderedDoc:
     p = applicant.person
     name = f"{p.given_latin} {p.surname_latin.title()}"
-    b = DocBuilder("diploma", layout, dpi=rng.choice([200, 250]))
+    b = DocBuilder("diploma", layout, dpi=pick_dpi("diploma", layout, rng))
     w, h = A4_MM[1], A4_MM[0]
     s = b.page(w, h, bg=(252, 250, 242))
     border_pattern(s, 9, (30, 50, 90), rng)
@@ -191,7 +192,7 @@ def render_degree_certificate(applicant: Applicant, rng: random.Random, layout: 
         raise ValueError("degree_certificate renders Chinese degrees; foreign degrees are on the diploma")
     p = applicant.person
     name = p.display_name
-    b = DocBuilder("degree_certificate", layout, dpi=rng.choice([200, 250]))
+    b = DocBuilder("degree_certificate", layout, dpi=pick_dpi("degree_certificate", layout, rng))
     classic = layout == "classic"
     w, h = A4_MM
     s = b.page(w, h, bg=(255, 253, 247) if classic else (255, 255, 255))
@@ -244,7 +245,7 @@ def render_overseas_degree_certification(applicant: Applicant, rng: random.Rando
     name = p.display_name
     country_zh = places_data().country_names.get(ed.country)
     czh = country_zh.zh if country_zh else ed.country
-    b = DocBuilder("overseas_degree_certification", layout, dpi=rng.choice([200, 250, 300]))
+    b = DocBuilder("overseas_degree_certification", layout, dpi=pick_dpi("overseas_degree_certification", layout, rng))
     w, h = A4_MM
     s = b.page(w, h)
     s.text(w / 2, 22, "教育部留学服务中心", "sans_bold", 14, (30, 60, 120), anchor="mt")

@@ -20,6 +20,7 @@ from samples.render.base import (
     d_zh_padded,
     guilloche,
     photo_placeholder,
+    pick_dpi,
     pick_layout,
     round_corners,
     seal,
@@ -48,7 +49,7 @@ def render_social_insurance_record(applicant: Applicant, rng: random.Random,
     months = e.social_insurance_months
     if not months:
         raise ValueError("social_insurance_record needs at least one month")
-    b = DocBuilder("social_insurance_record", layout, dpi=rng.choice([200, 250, 300]))
+    b = DocBuilder("social_insurance_record", layout, dpi=pick_dpi("social_insurance_record", layout, rng))
     w, h = A4_MM
     s = b.page(w, h)
     font = "sans" if layout == "detail" else "serif"
@@ -111,7 +112,7 @@ def render_labor_contract(applicant: Applicant, rng: random.Random, layout: str 
     """劳动合同书 over several pages: parties, term, work place, clauses, seal and signatures."""
     layout = pick_layout(CONTRACT_LAYOUTS, layout, rng)
     p, e = applicant.person, applicant.employment
-    b = DocBuilder("labor_contract", layout, dpi=rng.choice([200, 250]))
+    b = DocBuilder("labor_contract", layout, dpi=pick_dpi("labor_contract", layout, rng))
     w, h = A4_MM
     font = rng.choice(["serif", "sans"])
     name = p.display_name
@@ -216,7 +217,7 @@ def render_work_permit(applicant: Applicant, rng: random.Random, layout: str | N
     p, e = applicant.person, applicant.employment
     if not e.work_permit_number or not e.work_permit_valid_until:
         raise ValueError("work_permit needs a permit number and validity")
-    b = DocBuilder("work_permit", layout, dpi=rng.choice([300, 350]))
+    b = DocBuilder("work_permit", layout, dpi=pick_dpi("work_permit", layout, rng))
     s = b.page(*CARD_MM, bg=(240, 246, 252))
     guilloche(s, rng, [(200, 220, 245), (230, 215, 235), (215, 235, 225)], density=16)
     s.text(CARD_MM[0] / 2, 2.5, "中华人民共和国外国人工作许可证", "sans_bold", 8.5, (20, 50, 120), anchor="mt")

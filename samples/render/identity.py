@@ -21,6 +21,7 @@ from samples.render.base import (
     d_icao,
     guilloche,
     photo_placeholder,
+    pick_dpi,
     pick_layout,
     round_corners,
 )
@@ -87,7 +88,7 @@ def render_resident_id_card(applicant: Applicant, rng: random.Random, layout: st
     p = applicant.person
     if not p.id_number or not p.name_zh:
         raise ValueError("resident_id_card needs a Chinese name and an ID number")
-    b = DocBuilder("resident_id_card", layout, dpi=rng.choice([300, 350]))
+    b = DocBuilder("resident_id_card", layout, dpi=pick_dpi("resident_id_card", layout, rng))
     lf = "hei" if layout == "hei" else "sans"
     vf = "hei" if layout == "hei" else "serif"
     dx, dy = rng.uniform(-0.6, 0.6), rng.uniform(-0.6, 0.6)
@@ -174,7 +175,7 @@ def render_passport(applicant: Applicant, rng: random.Random, layout: str | None
         raise ValueError("passport needs a passport number and expiry")
     pd = places_data()
     chn = p.nationality == "CHN"
-    b = DocBuilder("passport", layout, dpi=rng.choice([300, 300, 250]))
+    b = DocBuilder("passport", layout, dpi=pick_dpi("passport", layout, rng))
     tint = rng.choice([(238, 232, 244), (232, 240, 236), (244, 238, 228)])
     s = b.page(*PASSPORT_MM, bg=tint)
     guilloche(s, rng, [(210, 200, 225), (200, 220, 210), (225, 210, 200)], density=22)
@@ -266,7 +267,7 @@ def _permit(applicant: Applicant, rng: random.Random, layout: str | None, doc_ty
     if not p.permit_number or not p.name_zh:
         raise ValueError(f"{doc_type} needs a permit number and a Chinese name")
     hk = doc_type == "hk_macao_permit"
-    b = DocBuilder(doc_type, layout, dpi=rng.choice([300, 350]))
+    b = DocBuilder(doc_type, layout, dpi=pick_dpi(doc_type, layout, rng))
     bg = (236, 242, 250) if hk else (240, 246, 236)
     s = b.page(*CARD_MM, bg=bg)
     guilloche(s, rng, [(205, 220, 240), (225, 215, 235)] if hk else [(210, 230, 210), (230, 225, 205)], density=16)

@@ -22,6 +22,7 @@ from samples.render.base import (
     d_german,
     d_long,
     guilloche,
+    pick_dpi,
     pick_layout,
     round_corners,
     seal,
@@ -64,7 +65,7 @@ def _centered_parts(s: Sheet, y: float, parts: list[tuple[str, str | None]], fnt
 
 def _certificate(applicant: Applicant, rng: random.Random, layout: str) -> RenderedDoc:
     c = applicant.certificate
-    b = DocBuilder("qualification_certificate", layout, dpi=rng.choice([200, 250]))
+    b = DocBuilder("qualification_certificate", layout, dpi=pick_dpi("qualification_certificate", layout, rng))
     modern = layout == "certificate_modern"
     member = c.layout_family == "membership"
     w, h = (A4_MM[1], A4_MM[0])
@@ -124,7 +125,7 @@ def _certificate(applicant: Applicant, rng: random.Random, layout: str) -> Rende
 
 def _wallet(applicant: Applicant, rng: random.Random) -> RenderedDoc:
     c = applicant.certificate
-    b = DocBuilder("qualification_certificate", "wallet", dpi=rng.choice([300, 400]))
+    b = DocBuilder("qualification_certificate", "wallet", dpi=pick_dpi("qualification_certificate", "wallet", rng))
     accent = rng.choice(_ACCENTS)
     s = b.page(*CARD_MM, bg=(250, 250, 252))
     guilloche(s, rng, [(225, 230, 240), (235, 230, 215)], density=12)
@@ -157,7 +158,7 @@ INK = (25, 40, 120)
 def _ihk(applicant: Applicant, rng: random.Random) -> RenderedDoc:
     c = applicant.certificate
     p = applicant.person
-    b = DocBuilder("qualification_certificate", "ihk", dpi=rng.choice([200, 250]))
+    b = DocBuilder("qualification_certificate", "ihk", dpi=pick_dpi("qualification_certificate", "ihk", rng))
     w, h = A4_MM
     s = b.page(w, h)
     blue = (0, 60, 120)
