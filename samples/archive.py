@@ -572,7 +572,7 @@ class _Namer:
         self.k += 1
         t = self.tick()
         name = template.format(doc=doc_name, n=f"{self.counter:04d}", k=self.k, stamp=t.strftime("%Y%m%d%H%M%S"),
-                               epoch=int(t.timestamp() * 1000), date=t.strftime("%Y-%m-%d"),
+                               epoch=int((t - datetime(1970, 1, 1, 8)).total_seconds() * 1000),  # China time, not this machine's date=t.strftime("%Y-%m-%d"),
                                time=t.strftime("%H.%M"))
         if ext:
             name = str(Path(name).with_suffix(ext))
