@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.flags import make_flag
 from pipeline.models import IDENTITY_DOC_TYPES, DocType, Document, Evidence, Flag, MatchStatus
@@ -256,6 +257,18 @@ def _core(normalized: str, policy: PolicyData) -> str:
     return normalized
 
 
+def _same_employer(a: str, b: str, policy: PolicyData) -> bool:
+    """Normalised names equal, one inside the other (OCR ran into the next cell), or the
+    distinctive parts within a character or so (OCR noise; another company's trade name
+    differs in two or more)."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 6 and short in long_:
+        return True
+    return Levenshtein.distance(_core(a, policy), _core(b, policy)) <= policy.thresholds.employer_max_edits
+
+
 def _cjk(text: str) -> bool:
     return bool(re.search(r"[\u3400-\u9fff]", text))
 
@@ -272,8 +285,7 @@ def check_employer(view: CaseView) -> list[Flag]:
         if _cjk(s.value) != _cjk(ref.value):
             continue  # a Chinese name and an English name of the company: not comparable here
         n = normalize_employer(s.value, view.policy)
-        if n != ref_n and fuzz.ratio(_core(n, view.policy), _core(ref_n, view.policy)) < \
-                view.policy.thresholds.employer_similarity:
+        if not _same_employer(n, ref_n, view.policy):
             bad.append(s)
     if not bad:
         return []

@@ -75,7 +75,7 @@ class NationalitySpec(BaseModel):
 class Thresholds(BaseModel):
     min_field_confidence: float = Field(ge=0, le=1)
     low_ocr_confidence: float = Field(ge=0, le=1)
-    employer_similarity: float = Field(ge=0, le=100)
+    employer_max_edits: int = Field(ge=0)
     latin_name_similarity: float = Field(ge=0, le=100)
     issuer_similarity: float = Field(ge=0, le=100)
     min_age_qualification: int

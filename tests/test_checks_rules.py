@@ -529,3 +529,12 @@ def test_foreigner_without_passport_is_still_a_foreigner():
     del d["passport"]
     d["form"] = _form(name="SMITH JOHN", id_type="护照", id_number="531234567")
     assert serious(run(d)) == {"MISSING_IDENTITY_DOCUMENT", "MISSING_WORK_PERMIT"}
+
+
+def test_employer_with_ocr_run_on_text_is_the_same():
+    d = clean_docs()
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="张伟", id_number=ID_NO,
+                  employer="泰州华达机械有限公司参保地", insured_place="泰州市海陵区")
+    d["contract"] = doc("D05", DocType.LABOR_CONTRACT, name="张伟", employer="泰州华达机诫有限公司",  # 械 misread
+                        work_location="泰州")
+    assert serious(run(d)) == set()
