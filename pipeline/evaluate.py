@@ -134,9 +134,11 @@ def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
     """Compare OUT_DIR/cases/*.json with ARCHIVE/_truth/*.json; returns the evaluation as data."""
     truths = load_truths(archive)
     cats = _flag_categories()
-    cls_total, cls_by_type = _Count(), defaultdict(_Count)
+    cls_total = _Count()
+    cls_by_type: dict[str, _Count] = defaultdict(_Count)
     confusion: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    fld_total, fld_level = _Count(), defaultdict(_Count)
+    fld_total = _Count()
+    fld_level: dict[str, _Count] = defaultdict(_Count)
     fld_by: dict[str, _Count] = defaultdict(_Count)
     fld_by_level: dict[str, dict[str, _Count]] = defaultdict(lambda: defaultdict(_Count))
     cat_count, cat_status = _Count(), _Count()
