@@ -45,14 +45,19 @@ def register(doc_type: str) -> Callable[[Renderer], Renderer]:
     return deco
 
 
-def render(doc_type: str, applicant: Applicant, rng: random.Random, layout: str | None = None) -> RenderedDoc:
-    """Render one document of `doc_type` for `applicant`; `layout` picks a variant (else random)."""
+def render(doc_type: str, applicant: Applicant, rng: random.Random, layout: str | None = None,
+           **options: object) -> RenderedDoc:
+    """Render one document of `doc_type` for `applicant`; `layout` picks a variant (else random).
+
+    options go to the renderer: diploma, degree_certificate and overseas_degree_certification
+    take education_index (which entry of applicant.education; default the highest suitable one).
+    """
     _load_all()
     try:
         fn = RENDERERS[doc_type]
     except KeyError:
         raise ValueError(f"no renderer for doc_type {doc_type!r}; valid: {', '.join(sorted(RENDERERS))}") from None
-    return fn(applicant, rng, layout=layout)
+    return fn(applicant, rng, layout=layout, **options)
 
 
 def compose_id_photocopy(front: Image.Image, back: Image.Image, dpi: int = 300) -> Image.Image:
