@@ -126,6 +126,7 @@ class _Query:
     tokens: list[str]
     ngrams: set[str] = field(default_factory=set)
     grams: list[str] = field(default_factory=list)  # same, in text order (deterministic)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # token span of each gram's first occurrence
 
 
 class _IssuerJudge:
@@ -208,8 +209,14 @@ class Matcher:
         self._issuer_forms = {e.id: self._issuer_keys(e) for e in catalog.entries}
         self._other_issuers = self._issuer_table([(x, o.name) for o in catalog.other_issuers
                                                   for x in o.forms + o.abbrevs])
+        self._issuer_names = {k for t in [*self._issuer_forms.values(), self._other_issuers] for k in t.long_keys}
 
     # ------------------------------------------------------------------ helpers
+
+    def _issuer_spans(self, q: _Query) -> list[tuple[int, int]]:
+        """Token spans of the text that are an issuer's name ("Institution of Mechanical Engineers"
+        must not be read as the credential "Mechanical Engineer")."""
+        return [sp for g, sp in zip(q.grams, q.spans, strict=True) if g in self._issuer_names]
 
     def _is_long(self, key: str) -> bool:
         if _CJK.search(key):
@@ -238,26 +245,32 @@ class Matcher:
     def _query(self, text: str) -> _Query:
         toks = self.fold.tokens(text)
         n = self._max_ngram
-        grams = list(dict.fromkeys(
-            "".join(toks[i:j]) for i in range(len(toks)) for j in range(i + 1, min(len(toks), i + n) + 1)))
-        return _Query("".join(toks), toks, set(grams), grams)
+        spans: dict[str, tuple[int, int]] = {}
+        for i in range(len(toks)):
+            for j in range(i + 1, min(len(toks), i + n) + 1):
+                spans.setdefault("".join(toks[i:j]), (i, j))
+        return _Query("".join(toks), toks, set(spans), list(spans), list(spans.values()))
 
     # ------------------------------------------------------------------ scoring
 
-    def _hits(self, q: _Query, source: str) -> dict[int, _Hit]:
-        """Best hit per owner (entry or near miss) for one query text."""
-        best, whole = self._raw_hits(q, source)
+    def _hits(self, q: _Query, source: str, blocked: list[tuple[int, int]] | None = None) -> dict[int, _Hit]:
+        """Best hit per owner (entry or near miss) for one query text; parts of the text inside a
+        `blocked` token span (an issuer's name) are not read as credentials."""
+        best, whole = self._raw_hits(q, source, blocked or [])
         for owner, h in best.items():
             h.whole = whole.get(owner, 0.0)
         return best
 
-    def _raw_hits(self, q: _Query, source: str) -> tuple[dict[int, _Hit], dict[int, float]]:
+    def _raw_hits(self, q: _Query, source: str, blocked: list[tuple[int, int]]
+                  ) -> tuple[dict[int, _Hit], dict[int, float]]:
         s = self.s
         best: dict[int, _Hit] = {}
 
         whole: dict[int, float] = {}
 
-        def offer(form: Form, score: float, how: str) -> None:
+        def offer(form: Form, score: float, how: str, span: tuple[int, int] | None = None) -> None:
+            if span is not None and any(a <= span[0] and span[1] <= b for a, b in blocked):
+                return
             if how in ("exact", "similar"):
                 whole[form.owner] = max(score, whole.get(form.owner, 0.0))
             cur = best.get(form.owner)
@@ -270,10 +283,10 @@ class Matcher:
         for f in exact:
             offer(f, 100.0, "exact")
         contained_score = 100.0 - s.containment_penalty
-        for g in q.ngrams:
+        for g, span in zip(q.grams, q.spans, strict=True):
             if g != q.key:
                 for f in self.by_key.get(g, ()):
-                    offer(f, contained_score, "token")
+                    offer(f, contained_score, "token", span)
         if exact:
             # the whole text is a known form: any form inside it is a part of it, and no other
             # form can score higher, so the fuzzy passes cannot change the outcome
@@ -293,7 +306,8 @@ class Matcher:
         # containment: a form equal (up to noise) to a run of whole tokens of the text. Windows of
         # tokens instead of partial_ratio: an order of magnitude faster, and spaces dropped or
         # added by OCR are absorbed by joining the tokens.
-        grams = [g for g in q.grams if len(g) >= s.long_form_min and g != q.key]
+        picked = [(g, sp) for g, sp in zip(q.grams, q.spans, strict=True) if len(g) >= s.long_form_min and g != q.key]
+        grams = [g for g, _ in picked]
         if grams:
             c = (floor + s.containment_penalty) / 100.0
             glo = min(len(g) for g in grams) * c / (2 - c)
@@ -304,7 +318,8 @@ class Matcher:
                 scores = process.cdist(grams, self._latin_keys[lo:hi], scorer=fuzz.ratio, workers=1,
                                        dtype=np.uint8, score_cutoff=int(floor + s.containment_penalty))
                 for gi, fi in zip(*np.nonzero(scores), strict=True):
-                    offer(self._latin_forms[lo + fi], float(scores[gi, fi]) - s.containment_penalty, "contained")
+                    offer(self._latin_forms[lo + fi], float(scores[gi, fi]) - s.containment_penalty, "contained",
+                          picked[gi][1])
         if _CJK.search(q.key):
             for f in self._cjk_forms:
                 if len(f.key) < a:
@@ -395,7 +410,7 @@ class Matcher:
         fq = self._query(full_text) if full_text else None
         # the whole page is searched unless the title alone names a specific credential well
         if fq is not None and fq.key != tq.key and top_title < s.match_min:
-            for owner, h in self._hits(fq, "full_text").items():
+            for owner, h in self._hits(fq, "full_text", self._issuer_spans(fq)).items():
                 if h.score >= s.review_min_full_text and (owner not in pool or h.score > pool[owner].score):
                     pool[owner] = h
         ranked = self._winners(list(pool.values()))
