@@ -384,6 +384,7 @@ def compose(plan: ArchivePlan, index: int) -> Composed:
         expected |= set(k.partner_flags if a.role == "partner" else k.flags)
         tolerated |= set(k.tolerated)
     docs: list[ComposedDoc] = []
+    failed: set[str] = set()
     n = 0
     for dt in doc_types:
         if dt in eff.omit:
@@ -407,9 +408,13 @@ def compose(plan: ArchivePlan, index: int) -> Composed:
         cd = ComposedDoc(f"d{n:02d}", dt, rd, key, duplicate=dup,
                          software=eff.file_software.get(dt), pdf_editor=eff.pdf_editor.get(dt))
         for e in eff.edits:
-            if e.doc_type == dt:
-                _apply_edit(cd, e, _rng(plan.seed, index, "edit", dt))
+            if e.doc_type == dt and not _apply_edit(cd, e, _rng(plan.seed, index, "edit", dt)):
+                failed.add(e.kind)
+                eff.notes.append(f"{e.kind} not applied: nothing to re-type on {dt}")
         docs.append(cd)
+    for kind_id in failed:  # the truth must not expect what was not done
+        others = {c for a in ap.defects if a.kind != kind_id for c in dd.kind(a.kind).flags}
+        expected -= set(dd.kind(kind_id).flags) - others
     expected_l = sorted(expected)
     return Composed(ap, app, folder, docs, expected_l, sorted(tolerated - expected), eff.notes)
 
@@ -421,25 +426,25 @@ def _find_word(words: list[tuple[str, Any]], text: str) -> int | None:
     return None
 
 
-def _apply_edit(cd: ComposedDoc, e: TextEdit, rng: random.Random) -> None:
+def _apply_edit(cd: ComposedDoc, e: TextEdit, rng: random.Random) -> bool:
+    """Apply one text edit; False if there was nothing to edit."""
     rd = cd.rendered
     if e.when == "mrz":
-        _edit_mrz(rd, e.new)
-        return
+        return _edit_mrz(rd, e.new)
     if e.when == "file":  # tamper: the scan gets a patch; the truth is the re-typed value
         f = e.field or "certificate_number"
         old = str(rd.field_text.get(f) or rd.fields.get(f) or "")
         page = rd.field_boxes[f][0] if f in rd.field_boxes else 0
         wi = _find_word(rd.words[page], old)
         if not old or wi is None:
-            return
+            return False
         new = _mutate_digits(old, rng)
         w, box = rd.words[page][wi]
         rd.words[page][wi] = (w.replace(old, new), box)
         rd.fields[f] = str(rd.fields[f]).replace(old, new) if old in str(rd.fields[f]) else new
         rd.field_text[f] = new
         cd.tamper = (page, box, w, w.replace(old, new))
-        return
+        return True
     if e.when == "text_layer":  # the text layer says one number, the image another
         for f in (e.line_pattern or "").split("|"):
             old = str(rd.field_text.get(f) or "")
@@ -454,7 +459,9 @@ def _apply_edit(cd: ComposedDoc, e: TextEdit, rng: random.Random) -> None:
             w, box = layer[page][wi]
             layer[page][wi] = (w.replace(old, new), box)
             cd.text_layer, cd.text_layer_value = layer, new
-            return
+            return True
+        return False
+    return False
 
 
 def _mrz_fix(line2: str, birth: str | None) -> str:
@@ -467,7 +474,7 @@ def _mrz_fix(line2: str, birth: str | None) -> str:
     return line2
 
 
-def _edit_mrz(rd: Any, change: str) -> None:
+def _edit_mrz(rd: Any, change: str) -> bool:
     """Re-type the passport's MRZ line 2 on the clean page (wrong check digit, or another
     birth date with correct check digits so only the visual zone disagrees)."""
     for p, words in enumerate(rd.words):
@@ -484,7 +491,8 @@ def _edit_mrz(rd: Any, change: str) -> None:
             new = _mrz_fix(old, f"{(yy + 3) % 100:02d}{mm:02d}{dd_:02d}")
         words[i] = (new, box)
         _retype(rd.pages, p, box, new, "mono")
-        return
+        return True
+    return False
 
 
 def _font_for(text: str, px: int, family: str = "sans") -> ImageFont.FreeTypeFont:
@@ -612,8 +620,7 @@ def _composite(rd: Any) -> tuple[Image.Image, list[tuple[str, tuple[int, int, in
     return page, words
 
 
-def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: int,
-               capture: datetime) -> list[dict[str, Any]]:
+def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: int) -> list[dict[str, Any]]:
     """Degrade and write one document; returns the truth entries of the files written."""
     ad = archive_data()
     rd = cd.rendered
@@ -650,7 +657,6 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
         return {"page": page_no, "doc_id": cd.doc_id, "doc_type": cd.doc_type, "doc_pages": doc_pages[pi],
                 "degradation": d.level, "rotation": rot, "skew": d.skew, "dpi": d.dpi}
 
-    created = capture
     if recipe.per_page:
         if cd.doc_type == "resident_id_card" and len(degraded) == 2 and rng.random() < 0.7:
             sides = rng.choice(ad.id_card_sides)
@@ -715,7 +721,6 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
     if cd.text_layer_value:
         entry["text_layer_value"] = cd.text_layer_value
     files.append(entry)
-    del created
     return files
 
 
@@ -801,7 +806,7 @@ def write_applicant(plan: ArchivePlan, index: int, out: Path,
                    - timedelta(days=3) + timedelta(hours=9))
     files: list[dict[str, Any]] = []
     for cd in c.docs:
-        files += _write_doc(cd, target, namer, plan.seed, index, namer.clock)
+        files += _write_doc(cd, target, namer, plan.seed, index)
     entry = c.folder
     if ap.zipped:
         entry = f"{c.folder}.zip"

@@ -147,8 +147,9 @@ class TextEdit:
     field: str | None
     old: str
     new: str
-    when: str = "render"  # render | file | text_layer
-    line_pattern: str | None = None  # regex locating the word to re-type (MRZ line 2)
+    when: str = "render"  # mrz | file (tamper after degradation) | text_layer
+    line_pattern: str | None = None  # text_layer: the fields (a|b|c) whose number the layer changes
+    kind: str = ""  # the defect kind asking for it (its flags are dropped if the edit is impossible)
 
 
 @dataclass
@@ -465,7 +466,10 @@ OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_") 
 def apply_defect(kind: DefectKind, app: Applicant, eff: Effects, ctx: Context) -> None:
     """Apply one defect kind in place (app and eff)."""
     ctx.params = {**kind.params, **ctx.params}
+    n = len(eff.edits)
     OPS[kind.op](app, eff, ctx)
+    for e in eff.edits[n:]:
+        e.kind = kind.id
 
 
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{44}$")
