@@ -94,6 +94,8 @@ class TamperSettings(BaseModel):
     min_blocks: int = Field(ge=1)
     max_area_fraction: float = Field(gt=0, le=1)
     min_fill: float = Field(gt=0, le=1)
+    min_aspect: float = Field(ge=0)
+    max_height_fraction: float = Field(gt=0, le=1)
     min_score: float = Field(gt=0)
     copy_move: CopyMoveSettings
 
@@ -208,6 +210,9 @@ def image_fingerprint(image: Image.Image) -> str:
     fp = config().fingerprint
     grey = ImageOps.exif_transpose(image) if hasattr(image, "getexif") else image
     grey = grey.convert("L")
+    factor = max(grey.size) // (2 * fp.normalise_long_side)
+    if factor >= 2:
+        grey = grey.reduce(factor)  # cheap box average first; LANCZOS only for the last step
     scale = fp.normalise_long_side / max(grey.size)
     if scale < 1:
         grey = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))),

@@ -215,6 +215,10 @@ def _regions_from_mask(mask: np.ndarray, z: np.ndarray, valid: np.ndarray, s: Ta
         x, y, w, h, n = stats[i]
         if n < s.min_blocks or w * h > s.max_area_fraction * total:
             continue
+        if w < s.min_aspect * h or h > s.max_height_fraction * max(mask.shape):
+            continue  # a re-typed value is a line-shaped patch, not a photo or a card
+        if x == 0 or y == 0 or x + w >= mask.shape[1] or y + h >= mask.shape[0]:
+            continue  # scan borders, desk edges and shadows run into the frame
         box_valid = int(valid[y:y + h, x:x + w].sum())
         fill = n / max(1, box_valid)
         if fill < s.min_fill:
