@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.models import CatalogMatch
+
+
+def _quiet_pipe(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """`credcase catalog list | head` must not end in a traceback when head closes the pipe."""
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+    return run
 
 
 def register(sub: Any) -> None:
@@ -24,20 +40,20 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output / JSON 输出")
     p.add_argument("--catalog", dest="catalog_file", type=Path, default=None,
                    help="catalogue batch file (default: bundled current batch) / 目录批次文件")
-    p.set_defaults(handler=_cmd_match)
+    p.set_defaults(handler=_quiet_pipe(_cmd_match))
 
     c = sub.add_parser("catalog", help="目录：列表、详情、校验 / catalogue: list, show, validate")
     csub = c.add_subparsers(dest="catalog_command", metavar="list|show|validate")
     lp = csub.add_parser("list", help="目录表 / table of entries")
     lp.add_argument("--catalog", dest="catalog_file", type=Path, default=None)
-    lp.set_defaults(handler=_cmd_list)
+    lp.set_defaults(handler=_quiet_pipe(_cmd_list))
     sp = csub.add_parser("show", help="一个条目的全部信息 / everything about one entry")
     sp.add_argument("number", type=int, help="序号 / catalogue number")
     sp.add_argument("--catalog", dest="catalog_file", type=Path, default=None)
-    sp.set_defaults(handler=_cmd_show)
+    sp.set_defaults(handler=_quiet_pipe(_cmd_show))
     vp = csub.add_parser("validate", help="校验目录批次文件 / check a catalogue batch file")
     vp.add_argument("file", type=Path)
-    vp.set_defaults(handler=_cmd_validate)
+    vp.set_defaults(handler=_quiet_pipe(_cmd_validate))
     c.set_defaults(handler=lambda a: (c.print_help(), 2)[1])
 
 
