@@ -1,12 +1,12 @@
 """Shared reading steps for the non-identity extractors (education, certificates, employment, form).
 
-OCR engines disagree on how a page is cut into lines: tesseract keeps a table row on one line and
-puts spaces between CJK characters, RapidOCR gives one box per cell. Both are folded into the same
-`Row` view here (lines clustered by height, sorted left to right, CJK spacing removed), so a label
-lookup ("value right of the label, up to the next label, else on the row below") works for both.
-
-Helpers that D1's extractors/base.py and normalize.py do not provide live here (dates written in
-words or Chinese numerals, numeric dates with an issuer-dependent day/month order, month ranges).
+Built on D1's extractors/base.py (DocContext label/geometry look-ups) and normalize.py. What they
+do not provide lives here: labels per doc type as data (doc_fields.yaml) with every other label of
+the type as a stop label (`labeled`); `Prose`, the lines joined so sentences that wrap across OCR
+lines can be matched ("于…至…在本校 / 机械工程 专业学习"), skipping border/guilloche noise;
+`compact` (tesseract spaces CJK characters apart); visual rows for tables (`rows_of`); and date forms
+(Chinese numerals, "the fifteenth day of May, 2015", US month-first numbers for US issuers,
+month-only dates for contribution months).
 """
 
 from __future__ import annotations
@@ -28,13 +28,12 @@ from pydantic import BaseModel, ValidationError
 from extractors import normalize
 from extractors.base import DocContext, Hit, Line
 from pipeline.errors import DataFileError
-from pipeline.models import BBox, ExtractedField
+from pipeline.models import BBox
 
 DATA_DIR = Path(__file__).parent / "data"
 
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef〇"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-_CJK_DIGIT_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[0-9A-Za-z])|(?<=[0-9])\s+(?=[年月日号])")
 _MULTI_SPACE = re.compile(r"[ \t]+")
 
 
@@ -45,10 +44,6 @@ def compact(text: str) -> str:
     t = _CJK_SPACE.sub("", t)
     t = re.sub(r"(?<=[0-9])\s+(?=[年月日号])|(?<=[年月])\s+(?=[0-9])", "", t)
     return _MULTI_SPACE.sub(" ", t).strip()
-
-
-def is_cjk(ch: str) -> bool:
-    return bool(re.match(rf"[{_CJK}]", ch))
 
 
 # --------------------------------------------------------------------------- data files
@@ -220,11 +215,6 @@ def sub_hit(hit: Hit, start: int, end: int, method: str | None = None) -> Hit:
 # --------------------------------------------------------------------------- fields
 
 
-def field_of(ctx: DocContext, value: Any, hit: Hit | None, method: str | None = None,
-             confidence: float | None = None, raw: str | None = None) -> ExtractedField:
-    return ctx.field(value, hit, method=method, confidence=confidence, raw=raw)
-
-
 def clean_name(text: str) -> str:
     """A name as printed: Chinese names lose OCR spaces and trailing punctuation."""
     t = compact(text).strip(" ,，.。:：;；|()（）")
@@ -232,10 +222,6 @@ def clean_name(text: str) -> str:
         return re.sub(r"\s+", "", t).replace("•", "·")
     t = re.sub(r"[^A-Za-zÀ-ÿ .'\-,·]", "", t)
     return re.sub(r"\s+", " ", t).strip(" ,.-")
-
-
-def clean_text(text: str) -> str:
-    return compact(text).strip(" ,，.。:：;；|")
 
 
 # --------------------------------------------------------------------------- dates
@@ -376,27 +362,9 @@ def find_dates(text: str, order: str = "DMY", month_ok: bool = False) -> list[Da
     return hits
 
 
-def first_date(text: str, order: str = "DMY", month_ok: bool = False) -> DateHit | None:
-    ds = find_dates(text, order, month_ok)
-    return ds[0] if ds else None
-
-
 def month_end(iso_first_day: str) -> str:
     y, m = int(iso_first_day[:4]), int(iso_first_day[5:7])
     return date(y, m, calendar.monthrange(y, m)[1]).isoformat()
-
-
-def date_field(ctx: DocContext, hit: Hit | None, order: str = "DMY", month_ok: bool = False,
-               method: str | None = None) -> ExtractedField | None:
-    """ExtractedField for the first date inside a hit's text (evidence narrowed to the date)."""
-    if hit is None:
-        return None
-    dh = first_date(hit.text, order, month_ok)
-    if dh is None:
-        return None
-    sub = sub_hit(hit, dh.start, dh.end, method)
-    conf = hit.conf * (0.8 if dh.precision == "month" else 1.0)
-    return ctx.field(dh.iso, sub, confidence=round(conf, 3))
 
 
 def digits_only(text: str) -> str:
