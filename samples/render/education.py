@@ -108,7 +108,7 @@ def _chinese_diploma(applicant: Applicant, ed: Education, rng: random.Random, la
     y += 12
     inst_box, isub = s.text_parts(x0, y, [("校    名：", None), (ed.institution, "institution")], bf, 13)
     b.set("institution", ed.institution, ed.institution, isub["institution"][1])
-    seal(s, x0 + 50, y + 5, ed.institution, rng, diameter_mm=42)
+    seal(s, x0 + 58, y - 3, ed.institution, rng, diameter_mm=36)
     s.text(x0 + width * 0.55, y, "校（院）长：", bf, 13)
     signature(s, x0 + width * 0.55 + 32, y + 3, 28, rng, BLACK)
     y += 16
