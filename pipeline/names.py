@@ -46,6 +46,8 @@ def same_name(a: str | None, b: str | None, latin_threshold: float = 90) -> bool
     ca, cb = has_cjk(a), has_cjk(b)
     if ca != cb:
         chinese, latin = (a, b) if ca else (b, a)
+        if "·" in chinese or "•" in chinese:
+            return None  # a transliterated foreign name (托马斯·杰克): no spelling rule to check
         if _looks_like_pinyin(latin):
             return False  # pinyin of someone else
         # Not pinyin: an English given name with the right surname ("Michael ZHANG") can't be

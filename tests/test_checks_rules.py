@@ -538,3 +538,9 @@ def test_employer_with_ocr_run_on_text_is_the_same():
     d["contract"] = doc("D05", DocType.LABOR_CONTRACT, name="张伟", employer="泰州华达机诫有限公司",  # 械 misread
                         work_location="泰州")
     assert serious(run(d)) == set()
+
+
+def test_transliterated_chinese_name_of_a_foreigner_is_not_a_mismatch():
+    d = foreign_docs()
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="约翰·史密斯", valid_until="2026-01-01")
+    assert serious(run(d)) == set()
