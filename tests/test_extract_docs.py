@@ -509,3 +509,27 @@ def test_date_forms_round_trip_property():
         assert (month.iso, month.precision) == (d.replace(day=1).isoformat(), "month")
 
     check()
+
+
+MINE = [DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE, DocType.OVERSEAS_DEGREE_CERTIFICATION,
+        DocType.QUALIFICATION_CERTIFICATE, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT,
+        DocType.WORK_PERMIT, DocType.APPLICATION_FORM]
+
+
+@pytest.mark.parametrize("doc_type", MINE)
+def test_extractors_never_raise_on_empty_or_foreign_pages(doc_type):
+    """A misclassified or blank page yields few fields, never an exception (called directly,
+    without the registry's safety net)."""
+    from extractors import registered
+    from extractors.base import DocContext
+
+    fn = registered()[doc_type]
+    blank = make_page([])
+    other = make_page(SI_ROWS + FORM + CN_DIPLOMA, "rapidocr")
+    for pages in ([blank], [other]):
+        doc = Document(doc_id="D01", doc_type=doc_type, classification_confidence=0.5,
+                       files=[DocumentFile(path="scan.jpg", sha256="0" * 64, pages=[1])])
+        out = fn(DocContext(doc, pages))
+        assert isinstance(out, dict)
+        assert all(f.value is None or f.evidence or f.method for f in out.values())
+    assert fn(DocContext(doc, [blank])).get("name") is None
