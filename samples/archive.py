@@ -85,6 +85,8 @@ class ArchiveData(BaseModel):
     kind_weights: dict[str, float]
     zip_share: float
     two_defect_share: float
+    nested_zip_share: float
+    nested_zip_names: list[str]
     documents: dict[str, dict[str, float]]
     employment_proof: list[str]
     recipes: list[Recipe]
@@ -807,6 +809,9 @@ def write_applicant(plan: ArchivePlan, index: int, out: Path,
     files: list[dict[str, Any]] = []
     for cd in c.docs:
         files += _write_doc(cd, target, namer, plan.seed, index)
+    zrng = _rng(plan.seed, index, "nested-zip")
+    if not ap.zipped and len(files) > 3 and zrng.random() < archive_data().nested_zip_share:
+        files = _zip_some(target, files, zrng)
     entry = c.folder
     if ap.zipped:
         entry = f"{c.folder}.zip"
@@ -831,6 +836,20 @@ def generator_fingerprint() -> str:
         h.update(p.relative_to(root).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def _zip_some(folder: Path, files: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+    """Some applicants zip part of their files: "附件.zip/IMG_0101.jpg" inside the folder."""
+    name = rng.choice(archive_data().nested_zip_names)
+    chosen = sorted(rng.sample(range(len(files)), rng.randint(2, min(3, len(files) - 1))))
+    tmp = folder / f".zip_{name}"
+    private_dir(tmp)
+    for i in chosen:
+        (folder / files[i]["path"]).rename(tmp / files[i]["path"])
+        files[i]["path"] = f"{name}/{files[i]['path']}"
+    writers.write_zip(folder / name, tmp)
+    shutil.rmtree(tmp)
+    return files
 
 
 def _args(n: int, seed: int, defect_rate: float) -> dict[str, Any]:
@@ -928,7 +947,18 @@ def verify_truth(archive_dir: Path) -> list[str]:
         else:
             present = {p.relative_to(entry).as_posix() for p in entry.rglob("*") if p.is_file()}
         for f in truth["files"]:
-            if f["path"] not in present:
+            outer, sep, inner = f["path"].partition(".zip/")
+            if sep and not truth["zipped"]:  # a zip the applicant made inside the folder
+                import zipfile
+
+                try:
+                    with zipfile.ZipFile(entry / f"{outer}.zip") as zf:
+                        ok = inner in zf.namelist()
+                except (OSError, zipfile.BadZipFile):
+                    ok = False
+            else:
+                ok = f["path"] in present
+            if not ok:
                 problems.append(f"{where}: file {f['path']} missing")
         cid = truth["qualification"]["catalog_id"]
         if cid is not None and cid not in ids:
