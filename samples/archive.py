@@ -9,6 +9,17 @@
 
 Every random choice comes from an rng keyed by (seed, applicant, purpose), so the same
 arguments give byte-identical files and one applicant can be re-composed on its own.
+
+Truth file (DIR/_truth/<folder>.json), read by pipeline.evaluate:
+  folder, entry (folder or "<folder>.zip"), zipped, kind, application_date, defects[{kind, role}],
+  files[{path (relative to the applicant folder; "<folder>/..." inside an applicant zip;
+         "附件.zip/..." inside a zip in the folder), format, recipe, metadata,
+         pages[{page (1-based in the file), doc_id, doc_type, doc_pages, degradation
+                (clean|scan|phone|photocopy), rotation (degrees clockwise the page is turned), skew, dpi}]}],
+  documents[{doc_id, doc_type, layout, fields (DESIGN names, as printed, ISO dates), field_text
+             (the exact printed string), field_pages, files[{path, pages}]}],
+  qualification{catalog_id|null, status matched|no_match}, flags_expected, flags_tolerated,
+  flags_forbidden, recommendation (rules in samples/data/defects.yaml).
 """
 
 from __future__ import annotations
