@@ -595,6 +595,7 @@ class _Namer:
         name = template.format(doc=doc_name, n=f"{self.counter:04d}", k=self.k, stamp=t.strftime("%Y%m%d%H%M%S"),
                                epoch=int((t - datetime(1970, 1, 1, 8)).total_seconds() * 1000),  # China time, not this machine's date=t.strftime("%Y-%m-%d"),
                                time=t.strftime("%H.%M"))
+        name = name.replace("复印件复印件", "复印件").replace("（扫描件）（扫描件）", "（扫描件）")
         if ext:
             name = str(Path(name).with_suffix(ext))
         base, suf = Path(name).stem, Path(name).suffix
@@ -628,6 +629,10 @@ def _composite(rd: Any) -> tuple[Image.Image, list[tuple[str, tuple[int, int, in
     for i, card in enumerate(rd.pages[:2]):
         x = (w - card.width) // 2
         page.paste(card.convert("RGB"), (x, y))
+        # the card's edge casts a thin shadow on the copier glass
+        ImageDraw.Draw(page).rounded_rectangle((x - 1, y - 1, x + card.width, y + card.height),
+                                               radius=max(4, card.width // 28), outline=(95, 95, 95),
+                                               width=max(2, dpi // 100))
         words += [(t, (b[0] + x, b[1] + y, b[2] + x, b[3] + y)) for t, b in rd.words[i]]
         y += card.height + int(h * 0.08)
     return page, words
