@@ -261,7 +261,7 @@ def noise_regions(grey: np.ndarray, s: TamperSettings, scale: float) -> list[Reg
 def copy_move_regions(grey: np.ndarray, s: TamperSettings, scale: float) -> list[Region]:
     """ORB keypoints matched against themselves; many pairs with one shared, long displacement."""
     cm = s.copy_move
-    orb = cv2.ORB_create(nfeatures=cm.max_keypoints, fastThreshold=12)
+    orb = cv2.ORB_create(nfeatures=cm.max_keypoints, fastThreshold=12)  # type: ignore[attr-defined]
     kps, des = orb.detectAndCompute(np.clip(grey, 0, 255).astype(np.uint8), None)
     if des is None or len(kps) < cm.min_matches * 2:
         return []

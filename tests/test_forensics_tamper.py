@@ -155,7 +155,7 @@ def test_pasted_value_is_found_where_it_was_pasted(kind):
     assert tampered[0].severity == "critical" and "bbox" in tampered[0].message_en
 
 
-@pytest.mark.parametrize("kind", ["scan", "phone", "photocopy"])
+@pytest.mark.parametrize("kind", ["scan", "phone", "phone_shadow", "photocopy"])
 def test_clean_pages_are_not_flagged(kind):
     for seed in (21, 22):
         img, _ = render_page(seed)
@@ -184,3 +184,15 @@ def test_boxes_map_into_the_corrected_image(rotate, skew):
     truth = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
     got = to_corrected_bbox(box, img.size, rotate, skew)
     assert max(abs(a - b) for a, b in zip(got, truth, strict=True)) <= 3, (got, truth)
+
+
+def test_phone_photo_of_a_page_on_a_dark_desk_is_not_flagged():
+    """Regression: the desk's texture around the sheet once made nearby paper look 'too smooth'."""
+    img, _ = render_page(31)
+    sheet = degrade(img, "phone_shadow", 31).resize((1240, 1754))
+    rng = np.random.default_rng(31)
+    desk = np.clip(70 + rng.normal(0, 18, (2000, 2600, 1)) + np.zeros((1, 1, 3)), 0, 255).astype(np.uint8)
+    photo = Image.fromarray(desk).filter(ImageFilter.GaussianBlur(1.5))
+    photo.paste(sheet.rotate(4, expand=True, fillcolor=(70, 70, 70)), (600, 60))
+    photo = _jpeg(photo, 85)
+    assert find_tampered_regions(photo) == []
