@@ -215,14 +215,43 @@ def _word_candidates(tl: OcrResult, min_digits: int, min_code_digits: int
     return cands
 
 
-def _ocr_crop(crop: Image.Image, lang: str, upscale: float) -> str:
-    """Tesseract (through pipeline.ocr's backend) on one small crop; cheap next to a full page."""
+def _ocr_crops(crops: list[Image.Image], lang: str, text_height: float) -> list[str]:
+    """One tesseract call (through pipeline.ocr's backend) for all crops of a page: each crop is
+    scaled to a common text height and stacked with white gaps; OCR lines go back to the crop
+    they fall in. One process start per page instead of one per number."""
     from pipeline.ocr.tesseract import TesseractBackend
 
-    if upscale != 1.0:
-        crop = crop.resize((max(1, int(crop.width * upscale)), max(1, int(crop.height * upscale))),
-                           Image.Resampling.LANCZOS)
-    return TesseractBackend(lang=lang, config="--psm 6").recognize(crop).text
+    if not crops:
+        return []
+    gap = 24
+    scaled = []
+    for crop, h in crops_with_heights(crops):
+        f = max(0.5, min(4.0, text_height / h))
+        scaled.append(crop.resize((max(1, int(crop.width * f)), max(1, int(crop.height * f))),
+                                  Image.Resampling.LANCZOS) if abs(f - 1) > 0.05 else crop)
+    width = max(c.width for c in scaled) + 2 * gap
+    height = sum(c.height + gap for c in scaled) + gap
+    canvas = Image.new("L", (width, height), 255)
+    spans: list[tuple[int, int]] = []
+    y = gap
+    for c in scaled:
+        canvas.paste(c, (gap, y))
+        spans.append((y, y + c.height))
+        y += c.height + gap
+    result = TesseractBackend(lang=lang, config="--psm 6").recognize(canvas)
+    texts = [""] * len(scaled)
+    for line in result.lines:
+        cy = (line.bbox[1] + line.bbox[3]) / 2
+        for i, (a, b) in enumerate(spans):
+            if a - gap / 2 <= cy <= b + gap / 2:
+                texts[i] += line.text + "\n"
+                break
+    return texts
+
+
+def crops_with_heights(crops: list[Image.Image]) -> list[tuple[Image.Image, float]]:
+    """Crops carry their text height in .info (set by screen_text_layer)."""
+    return [(c, float(c.info.get("text_height", c.height / 2.2))) for c in crops]
 
 
 def _shown(value: str) -> str:
@@ -237,11 +266,11 @@ def _first_diff(a: str, b: str) -> int:
 
 
 def screen_text_layer(page: Page) -> list[Flag]:
-    """PDF_TEXT_LAYER_MISMATCH: a long number or a date in the text layer that the pixels at the
-    same place do not show, while they do show another number of the same shape.
+    """PDF_TEXT_LAYER_MISMATCH: a long number, a code or a date in the text layer that the pixels
+    at the same place do not show, while they do show another value of the same shape.
 
-    Only the regions around those numbers are OCRed (tesseract, a few crops per page), and a
-    disagreement is confirmed by a second, upscaled read before it is reported.
+    Only the regions around those values are OCRed (tesseract, all crops of a page in one
+    call), and a disagreement is confirmed by a second read at twice the scale.
     """
     tl: OcrResult | None = page.extras.get("text_layer")
     image = page.image if page.image is not None else page.corrected
@@ -251,8 +280,10 @@ def screen_text_layer(page: Page) -> list[Flag]:
     grey = image.convert("L")
     sx = grey.width / tl.width if tl.width else 1.0
     sy = grey.height / tl.height if tl.height else 1.0
-    flags: list[Flag] = []
-    for shape, canon, bbox, _printed in _word_candidates(tl, cfg.min_digits, cfg.min_code_digits)[: cfg.max_tokens]:
+    items: list[tuple[str, str, BBox, Image.Image]] = []
+    for shape, canon, bbox, _printed in _word_candidates(tl, cfg.min_digits, cfg.min_code_digits):
+        if len(items) >= cfg.max_tokens:
+            break
         x0, y0, x1, y1 = bbox[0] * sx, bbox[1] * sy, bbox[2] * sx, bbox[3] * sy
         h = max(8.0, y1 - y0)
         m = cfg.crop_margin * h
@@ -265,24 +296,32 @@ def screen_text_layer(page: Page) -> list[Flag]:
             # blank pixels under the text: a hidden text layer over nothing is its own kind of
             # mismatch, but blank crops also come from white-on-white form fields; skip
             continue
-        upscale = max(1.0, 32.0 / h)
-        seen = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale), cfg.min_digits, cfg.min_code_digits)
-                if t[0] == shape]
-        if not seen or any(c == canon for _, c in seen):
-            continue
-        # confirm with a second read at twice the scale before accusing anyone
-        seen2 = [t for t in number_tokens(_ocr_crop(crop, cfg.tesseract_lang, upscale * 2), cfg.min_digits,
-                                    cfg.min_code_digits)
-                 if t[0] == shape]
-        if not seen2 or any(c == canon for _, c in seen2):
-            continue
-        shown = seen2[0][1]
+        crop.info["text_height"] = h
+        items.append((shape, canon, (int(x0), int(y0), int(x1), int(y1)), crop))
+
+    def differs(texts: list[str], idx: list[int]) -> list[tuple[int, str]]:
+        out = []
+        for i, text in zip(idx, texts, strict=True):
+            shape, canon = items[i][0], items[i][1]
+            seen = [c for sh, c in number_tokens(text, cfg.min_digits, cfg.min_code_digits) if sh == shape]
+            if seen and canon not in seen:
+                out.append((i, seen[0]))
+        return out
+
+    first = differs(_ocr_crops([it[3] for it in items], cfg.tesseract_lang, 36.0), list(range(len(items))))
+    if not first:
+        return []
+    # confirm with a second read at twice the scale before accusing anyone
+    idx = [i for i, _ in first]
+    confirmed = differs(_ocr_crops([items[i][3] for i in idx], cfg.tesseract_lang, 72.0), idx)
+    flags: list[Flag] = []
+    for i, shown in confirmed:
+        shape, canon, ev_box, _ = items[i]
         kind = ("日期 / date" if shape == "date" else f"{len(canon)} 位号码 / {len(canon)}-digit number"
                 if shape.startswith("num") else "编号 / code")
+        pos = _first_diff(canon, shown)
         detail = (f"{kind}: 文字层 / text layer {_shown(canon)} ≠ 图像 / image {_shown(shown)}, "
-                  f"第 {_first_diff(canon, shown)} 位起不同 / differs from position {_first_diff(canon, shown)}; "
-                  f"bbox in rendered page pixels")
-        ev_box: BBox = (int(x0), int(y0), int(x1), int(y1))
+                  f"第 {pos} 位起不同 / differs from position {pos}; bbox in rendered page pixels")
         flags.append(make_flag("PDF_TEXT_LAYER_MISMATCH",
                                [Evidence(file=page.info.file, page=page.info.page, bbox=ev_box)],
                                detail=detail))
