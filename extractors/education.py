@@ -328,6 +328,10 @@ def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, Extracte
         out["graduation_date"] = _date_field(ctx, prose, day_dates[-1], "prose:date_line", 0.85)
     elif study_end:
         out["graduation_date"] = _date_field(ctx, prose, study_end, "prose:study_end", 0.7)
+    else:  # OCR lost the day ("二〇〇一年六月"): the last month date that is not a birth date
+        months = [d for d in dates if not _birth_like(t, d)]
+        if months:
+            out["graduation_date"] = _date_field(ctx, prose, months[-1], "prose:date_line_month", 0.6)
 
     # certificate number
     num_hit = labeled(ctx, doc_type, "certificate_number", pattern=r"[A-Z]?[\dOoIlSB ]{12,24}[\dA-Z]?")
