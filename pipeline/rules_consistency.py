@@ -82,12 +82,23 @@ def _identity_docs(view: CaseView) -> list[Document]:
 # --------------------------------------------------------------------------- names
 
 
+def _name_value(view: CaseView, doc: Document, field: str) -> str | None:
+    """A confidently read name; on passports and permits, a Latin name holding a type or
+    nationality code ("GBR P, THOMAS") was read from the wrong cell and is left out."""
+    v = view.value(doc, field)
+    if v and doc.doc_type in IDENTITY_DOC_TYPES and not re.search(r"[\u3400-\u9fff]", v):
+        noise = set(view.policy.name_noise_tokens)
+        if any(t in noise for t in re.split(r"[^A-Z]+", v.upper()) if t):
+            return None
+    return v
+
+
 def check_names(view: CaseView) -> list[Flag]:
     ids = _identity_docs(view)
     form = view.first(DocType.APPLICATION_FORM)
     ref_docs = ids[:1] or ([form] if form is not None else [])
     refs = [Sighting(d, f, v) for d in ref_docs for f in NAME_FIELDS.get(d.doc_type, ())
-            if (v := view.value(d, f))]
+            if (v := _name_value(view, d, f))]
     if not refs:
         return []
     threshold = view.policy.thresholds.latin_name_similarity
@@ -96,7 +107,7 @@ def check_names(view: CaseView) -> list[Flag]:
         if doc in ref_docs:
             continue
         for f in NAME_FIELDS.get(doc.doc_type, ()):
-            v = view.value(doc, f)
+            v = _name_value(view, doc, f)
             if not v:
                 continue
             verdicts = [same_name(r.value, v, threshold) for r in refs]

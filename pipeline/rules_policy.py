@@ -78,6 +78,7 @@ class Thresholds(BaseModel):
     employer_max_edits: int = Field(ge=0)
     latin_name_similarity: float = Field(ge=0, le=100)
     issuer_similarity: float = Field(ge=0, le=100)
+    max_years_expired: int = 20
     min_age_qualification: int
     min_age_graduation: int
     min_age_employment: int
@@ -116,6 +117,7 @@ class PolicyData(BaseModel):
     recommendation: list[RecommendationRule]
     default_recommendation: Recommendation
     doc_labels: dict[DocType, Label]
+    name_noise_tokens: list[str] = Field(default_factory=list)
 
     def label(self, doc_type: DocType | str) -> Label:
         return self.doc_labels.get(DocType(doc_type), Label(zh=str(doc_type), en=str(doc_type)))
@@ -473,7 +475,10 @@ def check_taizhou(view: CaseView) -> tuple[bool | None, list[Flag]]:
 
 def _expired(view: CaseView, doc: Document, name: str) -> date | None:
     d = view.date_value(doc, name)
-    return d if d is not None and d < view.application_date else None
+    if d is None or d >= view.application_date:
+        return None
+    years = (view.application_date - d).days / 365.25
+    return d if years <= view.policy.thresholds.max_years_expired else None
 
 
 def check_validity(view: CaseView) -> list[Flag]:

@@ -544,3 +544,12 @@ def test_transliterated_chinese_name_of_a_foreigner_is_not_a_mismatch():
     d = foreign_docs()
     d["permit"] = doc("D07", DocType.WORK_PERMIT, name="约翰·史密斯", valid_until="2026-01-01")
     assert serious(run(d)) == set()
+
+
+def test_misread_passport_cells_do_not_cry_wolf():
+    d = foreign_docs()
+    # the visual zone read one cell off: nationality code and type in the name, birth date as expiry
+    d["passport"] = doc("D01", DocType.PASSPORT, name_latin="GBR P, SMITH", sex="M", id_number="531234567",
+                        nationality="BRISTOL", valid_until="1985-03-12")
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01", nationality="USA")
+    assert serious(run(d)) == set()
