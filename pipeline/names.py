@@ -11,7 +11,13 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-from extractors.normalize import chinese_name_spellings, has_cjk, latin_tokens, names_match
+from extractors.normalize import (
+    chinese_name_spellings,
+    clean_chinese_name,
+    has_cjk,
+    latin_tokens,
+    names_match,
+)
 
 _HONORIFICS = {"MR", "MRS", "MS", "MISS", "DR", "HERR", "FRAU", "PROF", "ING", "DIPL"}
 
@@ -56,7 +62,17 @@ def same_name(a: str | None, b: str | None, latin_threshold: float = 90) -> bool
         return None if surnames & set(_tokens(latin)) else False
     if not ca:
         return _fuzzy_latin(a, b, latin_threshold)
-    return False
+    return _run_on(clean_chinese_name(a), clean_chinese_name(b))
+
+
+MAX_HAN_NAME = 4  # longer (without ·) is not a personal name: OCR ran into the next label
+
+
+def _run_on(a: str, b: str) -> bool:
+    """'顾浩军公民身位号' vs '顾浩军': the extractor ran on into the next label. Only when the
+    longer text cannot be a name at all — 张伟 vs 张伟华 stays a mismatch."""
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 2 and len(long_) > MAX_HAN_NAME and "·" not in long_ and long_.startswith(short)
 
 
 _PINYIN_SYLLABLE = re.compile(

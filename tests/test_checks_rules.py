@@ -553,3 +553,13 @@ def test_misread_passport_cells_do_not_cry_wolf():
                         nationality="BRISTOL", valid_until="1985-03-12")
     d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01", nationality="USA")
     assert serious(run(d)) == set()
+
+
+def test_name_run_on_into_the_next_label_is_not_another_person():
+    d = clean_docs()
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="张伟公民身位号", id_number=ID_NO,
+                  employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
+    assert serious(run(d)) == set()
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="张伟华", id_number=ID_NO,
+                  employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
+    assert serious(run(d)) == {"NAME_MISMATCH"}
