@@ -18,7 +18,7 @@ from pipeline.errors import ConfigError
 from pipeline.models import OcrEngineName, OcrResult, Page
 from pipeline.ocr.base import OcrBackend
 from pipeline.ocr.cache import OcrCache
-from pipeline.ocr.preprocess import apply_known, prepare
+from pipeline.ocr.preprocess import apply_known, normalise_background, prepare
 from pipeline.ocr.settings import file_error, ocr_settings
 from pipeline.ocr.text import cjk_fraction
 
@@ -90,16 +90,16 @@ class OcrRouter:
         if self.cache is not None and key:
             hit = self.cache.get(key, self.mode.value, self.cache_version)
             if hit is not None:
-                page.corrected = apply_known(page.image, hit.rotation, hit.skew, normalise)
+                page.corrected = apply_known(page.image, hit.rotation, hit.skew)
                 page.info.ocr = hit
                 return hit
         t0 = time.perf_counter()
         if self.preprocess:
-            prep = prepare(page.image, normalise=normalise)
+            prep = prepare(page.image, normalise=False)
             image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
         else:
             image, rotate, skew, script = page.image, 0, 0.0, ""
-        result = self._recognise(image, script)
+        result = self._recognise(image, script, normalise)
         result.rotation, result.skew = rotate, skew
         result.seconds = round(time.perf_counter() - t0, 3)
         page.corrected = image
@@ -109,13 +109,18 @@ class OcrRouter:
             self.cache.put(key, self.mode.value, self.cache_version, result)
         return result
 
-    def _recognise(self, image, script: str) -> OcrResult:
-        if self.mode != OcrEngineName.AUTO:
-            return self.backend(self.mode.value).recognize(image)
+    def _recognise(self, image, script: str, normalise: bool) -> OcrResult:
+        # Background normalisation is measured to help tesseract (phone photos above all);
+        # RapidOCR reads the deskewed image as is. Pixels do not move, so boxes agree.
+        tess_image = normalise_background(image) if normalise else image
+        if self.mode == OcrEngineName.TESSERACT:
+            return self.backend(OcrEngineName.TESSERACT).recognize(tess_image)
+        if self.mode == OcrEngineName.RAPIDOCR:
+            return self.backend(OcrEngineName.RAPIDOCR).recognize(image)
         rules = ocr_settings().routing
         if script in rules.han_scripts:
             return self.backend(OcrEngineName.RAPIDOCR).recognize(image)
-        first = self.backend(OcrEngineName.TESSERACT).recognize(image)
+        first = self.backend(OcrEngineName.TESSERACT).recognize(tess_image)
         if tesseract_is_enough(first):
             return first
         log.debug("auto: tesseract unsure (mean %.2f) → RapidOCR", first.mean_conf)
