@@ -331,7 +331,7 @@ class DocContext:
             if gap < -0.3 * ln.height or gap > max_below * ln.height:
                 continue
             overlaps = min(o.bbox[2], box[2]) - max(o.bbox[0], box[0]) > 0
-            near_left = abs(o.bbox[0] - box[0]) <= 2 * ln.height
+            near_left = box[0] - 2 * ln.height <= o.bbox[0] <= box[2] + 2 * ln.height
             if overlaps or near_left:
                 out.append(o)
         return sorted(out, key=lambda o: (o.bbox[1], abs(o.bbox[0] - box[0])))

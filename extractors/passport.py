@@ -171,11 +171,12 @@ def _upright(ctx: DocContext, mrz_refs: list) -> DocContext:
     not the page): read its printed zone in mirrored geometry, so "below the label" holds."""
     if not mrz_refs or not ctx.pages:
         return ctx
-    page = ctx.pages[mrz_refs[0].page_index]
-    h = page.ocr.height if page.ocr and page.ocr.height else page.height
-    w = page.ocr.width if page.ocr and page.ocr.width else page.width
-    if max(r.bbox[3] for r in mrz_refs) > h / 2:
-        return ctx
+    page_index = mrz_refs[0].page_index
+    others = sorted(ln.cy for ln in ctx.lines if ln.page_index == page_index and ln not in mrz_refs)
+    if not others or max(r.bbox[3] for r in mrz_refs) > others[len(others) // 2]:
+        return ctx  # the MRZ is below most of the text: the page is upright
+    w = max(ln.bbox[2] for ln in ctx.lines) + 1  # any fixed mirror works: boxes are mirrored back
+    h = max(ln.bbox[3] for ln in ctx.lines) + 1
     flipped = [replace(ln, bbox=(w - ln.bbox[2], h - ln.bbox[3], w - ln.bbox[0], h - ln.bbox[1])) for ln in ctx.lines]
     flipped.sort(key=lambda ln: (ln.page_index, ln.bbox[1], ln.bbox[0]))
     flipped = [replace(ln, index=i) for i, ln in enumerate(flipped)]
