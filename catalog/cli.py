@@ -7,11 +7,11 @@ import functools
 import json
 import os
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipeline.console import cell
 from pipeline.errors import ConfigError
 from pipeline.models import CatalogMatch
 
@@ -132,34 +132,17 @@ def _match_batch(matcher: Any, path: Path, as_json: bool) -> int:
 
 # ------------------------------------------------------------------ catalog list / show / validate
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def _cell(s: str, w: int) -> str:
-    out, used = "", 0
-    for ch in s:
-        cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if used + cw > w:
-            out = out[:-1] + "…" if out else out
-            used = _width(out)
-            break
-        out += ch
-        used += cw
-    return out + " " * (w - used)
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
     from catalog import load_catalog
 
     cat = load_catalog(args.catalog_file)
     cols = [("序号", 4), ("name", 44), ("译名", 30), ("issuer", 16), ("title", 10), ("series", 12)]
     print(f"{cat.batch_id}  生效 effective {cat.effective_date}  {cat.source}")
-    print(" ".join(_cell(h, w) for h, w in cols).rstrip())
+    print(" ".join(cell(h, w) for h, w in cols).rstrip())
     print(" ".join("-" * w for _, w in cols))
     for e in cat.entries:
         row = [str(e.id), e.name_en, e.name_zh, e.short_issuer, e.title, e.series]
-        print(" ".join(_cell(v, w) for v, (_, w) in zip(row, cols, strict=True)).rstrip())
+        print(" ".join(cell(v, w) for v, (_, w) in zip(row, cols, strict=True)).rstrip())
     print(f"共 {len(cat.entries)} 条 / {len(cat.entries)} entries")
     return 0
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipeline import __version__
+from pipeline.console import cell
 from pipeline.errors import ConfigError
 from pipeline.models import CaseFile
 from pipeline.options import RunOptions
@@ -187,7 +188,6 @@ def worker_init() -> None:
 
 # --------------------------------------------------------------------------- engines
 
-Submit = Callable[[ApplicantJob], Future]
 
 
 class LocalEngine:
@@ -201,6 +201,11 @@ class LocalEngine:
     def submit(self, job: ApplicantJob) -> Future:
         return self.pool.submit(process_job, job)
 
+    @staticmethod
+    def wait_first(pending: set) -> tuple[set, set]:
+        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+        return set(done), set(rest)
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -213,17 +218,30 @@ class DaskEngine:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a declared dependency
             raise ConfigError("未安装 dask.distributed", "dask.distributed is not installed") from exc
+        logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO chatter drowns the progress
         self.cluster = None
         if scheduler:
-            self.client = Client(scheduler, timeout="30s")
+            try:
+                self.client = Client(scheduler, timeout="30s")
+            except (OSError, TimeoutError) as exc:
+                raise ConfigError(f"无法连接 Dask 调度器 {scheduler}：{exc}",
+                                  f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
         else:
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None, host="127.0.0.1", silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         self.client.run(worker_init)
 
-    def submit(self, job: ApplicantJob) -> Future:
+    def submit(self, job: ApplicantJob):
         return self.client.submit(process_job, job, key=f"case-{job.case_id}-{job.input_hash[:12]}", pure=False)
+
+    @staticmethod
+    def wait_first(pending: set) -> tuple[set, set]:
+        """distributed futures are not concurrent.futures ones: wait with Dask's own wait."""
+        from distributed import wait as dask_wait
+
+        done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+        return set(done), set(rest)
 
     def close(self) -> None:
         self.client.close()
@@ -283,7 +301,7 @@ def _drain(runner, jobs: list[ApplicantJob], workers: int, on_result: Callable[[
         if len(pending) >= limit:
             break
     while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        done, pending = runner.wait_first(pending)
         for fut in done:
             on_result(fut.result())
             nxt = next(queue, None)
@@ -300,8 +318,8 @@ def _finish(res: JobResult, store: RunStore, cases_dir: Path, summary: IngestSum
     if not res.ok or res.case_json is None:
         summary.failed += 1
         store.record(CaseRecord(res.case_id, res.source, res.input_hash, "failed", None, 0, 1, [], res.message,
-                                res.inputs))
-        progress.advance(res.case_id, 0, "failed")
+                                [str(p) for p in res.inputs]))
+        progress.advance(res.case_id, 0, "failed", failed=True)
         return
     case = CaseFile.model_validate_json(res.case_json)
     html = res.html
@@ -318,7 +336,7 @@ def _finish(res: JobResult, store: RunStore, cases_dir: Path, summary: IngestSum
         _write_case_files(other, None, cases_dir, [Path(p) for p in rec.inputs] if rec else None)
     store.record(
         CaseRecord(case.case_id, case.source, res.input_hash, "done", str(case.recommendation), len(case.pages),
-                   len(case.errors), [f.code for f in case.flags], None, res.inputs),
+                   len(case.errors), [f.code for f in case.flags], None, [str(p) for p in res.inputs]),
         [StoredFingerprint(case.case_id, fp.kind, fp.value, fp.holder_name,
                            fp.evidence.model_dump() if fp.evidence else None) for fp in case.fingerprints])
     for other in changed_others:
@@ -396,14 +414,14 @@ def format_summary(summary: IngestSummary, out_dir: Path) -> str:
         f"跳过 skipped: {summary.skipped}  失败 failed: {summary.failed}  页 pages: {summary.pages}  "
         f"用时 time: {summary.seconds:.1f}s",
         "",
-        f"{'建议 recommendation':<44}{'人数 count':>10}",
+        cell("建议 recommendation", 40) + cell("人数 count", 18, right=True),
     ]
     for rec, n in sorted(summary.by_recommendation.items(), key=lambda kv: -kv[1]):
-        lines.append(f"{REC_LABELS.get(rec, rec):<44}{n:>10}")
+        lines.append(cell(REC_LABELS.get(rec, rec), 40) + cell(str(n), 18, right=True))
     if summary.by_flag:
-        lines += ["", f"{'标记 flag':<44}{'申请人 applicants':>10}"]
+        lines += ["", cell("标记 flag", 40) + cell("申请人 applicants", 18, right=True)]
         for code, n in sorted(summary.by_flag.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"{code:<44}{n:>10}")
+            lines.append(cell(code, 40) + cell(str(n), 18, right=True))
     lines += ["", f"汇总 summary: {out_dir / 'summary.csv'}", f"报告 report: {out_dir / 'index.html'}"]
     return "\n".join(lines)
 

@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.batch import discover_applicants, ingest
+from pipeline.models import OcrEngineName
 from pipeline.options import RunOptions
 from pipeline.privacy import atomic_write_text
 
@@ -110,7 +111,7 @@ def _reference_date(archive: Path) -> date | None:
         return None
 
 
-def _run_ingest(archive: Path, out: Path, ocr: str, workers: int, fresh: bool = True):
+def _run_ingest(archive: Path, out: Path, ocr: OcrEngineName, workers: int, fresh: bool = True):
     if fresh and out.exists():
         shutil.rmtree(out)
     opts = RunOptions(ocr=ocr, cache_dir=out / "cache", application_date=_reference_date(archive))
@@ -129,7 +130,7 @@ def _evaluate(out: Path, archive: Path) -> dict:
 
 def _pick(ev: dict, *keys: str) -> float | None:
     for k in keys:
-        cur = ev
+        cur: object = ev
         for part in k.split("."):
             cur = cur.get(part) if isinstance(cur, dict) else None
         if isinstance(cur, (int, float)):
@@ -160,16 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     res["rapidocr_s"] = _bare_rapidocr(images)
     print(f"  bare RapidOCR ×2: {res['rapidocr_s']:.1f}s", flush=True)
 
-    s2 = _run_ingest(archive, root / "auto-w2", "auto", 2)
+    s2 = _run_ingest(archive, root / "auto-w2", OcrEngineName.AUTO, 2)
     res["auto_w2_s"] = s2.seconds
     res["auto_pages"] = s2.pages
     res["non_ocr_share"] = 1 - s2.ocr_seconds / s2.worker_seconds if s2.worker_seconds else None
     res["peak_rss_mb_per_worker"] = s2.peak_rss_mb
     print(f"  credcase auto ×2 workers: {s2.seconds:.1f}s", flush=True)
-    again = _run_ingest(archive, root / "auto-w2", "auto", 2, fresh=False)
+    again = _run_ingest(archive, root / "auto-w2", OcrEngineName.AUTO, 2, fresh=False)
     res["rerun_s"] = again.seconds
     print(f"  second run: {again.seconds:.1f}s", flush=True)
-    s1 = _run_ingest(archive, root / "auto-w1", "auto", 1)
+    s1 = _run_ingest(archive, root / "auto-w1", OcrEngineName.AUTO, 1)
     res["auto_w1_s"] = s1.seconds
     print(f"  credcase auto ×1 worker: {s1.seconds:.1f}s", flush=True)
 
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_accuracy:
         ev_auto = _evaluate(root / "auto-w2", archive)
-        _run_ingest(archive, root / "rapid-w2", "rapidocr", 2)
+        _run_ingest(archive, root / "rapid-w2", OcrEngineName.RAPIDOCR, 2)
         ev_rapid = _evaluate(root / "rapid-w2", archive)
         for label, ev in (("auto", ev_auto), ("rapidocr", ev_rapid)):
             res[f"{label}_field_accuracy"] = _pick(ev, "fields.overall", "field_accuracy", "fields.accuracy")

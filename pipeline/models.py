@@ -276,7 +276,7 @@ class ToolVersions(BaseModel):
     catalog_batch: str | None = None
 
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
 
 class CaseFile(BaseModel):

@@ -33,10 +33,12 @@ class Progress:
         if skipped:
             self._print(f"已完成，跳过 / already done, skipped: {skipped}")
 
-    def advance(self, case_id: str, pages: int, status: str) -> None:
+    def advance(self, case_id: str, pages: int, status: str, failed: bool = False) -> None:
+        """One applicant finished; `status` is shown (e.g. the recommendation), `failed`
+        counts applicants the pipeline could not process at all."""
         self.done += 1
         self.pages += pages
-        if status not in ("done",):
+        if failed:
             self.failed += 1
         elapsed = time.monotonic() - self.start
         rate = self.pages / elapsed if elapsed > 0 else 0.0

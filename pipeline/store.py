@@ -145,7 +145,8 @@ class _Transaction:
 
 
 def _record(row: tuple) -> CaseRecord:
-    return CaseRecord(*row[:7], flag_codes=json.loads(row[7] or "[]"), message=row[8],
+    return CaseRecord(case_id=row[0], source=row[1], input_hash=row[2], status=row[3], recommendation=row[4],
+                      n_pages=row[5], n_errors=row[6], flag_codes=json.loads(row[7] or "[]"), message=row[8],
                       inputs=json.loads(row[9] or "[]"))
 
 

@@ -244,11 +244,11 @@ def plan_archive(n: int, seed: int, defect_rate: float = 0.5) -> ArchivePlan:
     kind_names = list(ad.kind_weights)
     applicants: list[ApplicantPlan] = []
     for i in range(1, n + 1):
-        s = slots.get(i)
-        allowed = kind_names if s is None or s.kinds is None else [k for k in kind_names if k in s.kinds]
+        slot = slots.get(i)
+        allowed = kind_names if slot is None or slot.kinds is None else [k for k in kind_names if k in slot.kinds]
         weights = [ad.kind_weights[k] for k in allowed]
         kind = rng.choices(allowed, weights=weights)[0]
-        applicants.append(ApplicantPlan(i, kind, 0, list(s.defects) if s else [],
+        applicants.append(ApplicantPlan(i, kind, 0, list(slot.defects) if slot else [],
                                         zipped=rng.random() < ad.zip_share))
     _assign_catalog(applicants, slots, rng)
     return ArchivePlan(seed, applicants, defect_rate)
@@ -593,7 +593,9 @@ class _Namer:
         self.k += 1
         t = self.tick()
         name = template.format(doc=doc_name, n=f"{self.counter:04d}", k=self.k, stamp=t.strftime("%Y%m%d%H%M%S"),
-                               epoch=int((t - datetime(1970, 1, 1, 8)).total_seconds() * 1000),  # China time, not this machine's date=t.strftime("%Y-%m-%d"),
+                               # epoch in China time, not this machine's zone
+                               epoch=int((t - datetime(1970, 1, 1, 8)).total_seconds() * 1000),
+                               date=t.strftime("%Y-%m-%d"),
                                time=t.strftime("%H.%M"))
         name = name.replace("复印件复印件", "复印件").replace("（扫描件）（扫描件）", "（扫描件）")
         if ext:
@@ -720,21 +722,21 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
         else ["Microsoft: Print To PDF"]
     producer = rng.choice(devs)
     when = namer.tick()
-    meta = writers.PdfMeta(producer=producer, creator=producer, created=when)
+    pdf_meta = writers.PdfMeta(producer=producer, creator=producer, created=when)
     if cd.pdf_editor:
-        meta.edited_by = cd.pdf_editor
-        meta.edited_at = when + timedelta(days=rng.randrange(200, 700), hours=rng.randrange(1, 9))
+        pdf_meta.edited_by = cd.pdf_editor
+        pdf_meta.edited_at = when + timedelta(days=rng.randrange(200, 700), hours=rng.randrange(1, 9))
     text_words = None
     if recipe.writer == "pdf_text":
         src = layer if layer is not None else words
         text_words = [[(t, dg.map_box(degraded[pi][1].matrix, b)) for t, b in src[pi]] for pi in range(len(imgs))]
     q = min(x[1].jpeg_quality for x in degraded)
-    writers.write_pdf(folder / name, imgs, dpis, meta, text_words, q)
+    writers.write_pdf(folder / name, imgs, dpis, pdf_meta, text_words, q)
     entry: dict[str, Any] = {"path": name, "format": recipe.writer, "recipe": recipe.id,
                              "metadata": {"producer": producer, "created": when.isoformat(),
-                                          **({"edited_by": meta.edited_by,
-                                              "modified": meta.edited_at.isoformat()} if meta.edited_by
-                                             and meta.edited_at else {})},
+                                          **({"edited_by": pdf_meta.edited_by,
+                                              "modified": pdf_meta.edited_at.isoformat()} if pdf_meta.edited_by
+                                             and pdf_meta.edited_at else {})},
                              "pages": truth_pages}
     if cd.text_layer_value:
         entry["text_layer_value"] = cd.text_layer_value

@@ -133,7 +133,7 @@ def degrade(page: Image.Image, level: Level, rng: random.Random, src_dpi: int,
         img = _lighting(img, spec, rng, nrng)
     tint = _u(rng, spec.paper_tint)
     if tint:
-        img = cv2.subtract(img, (0.0, tint * 0.3, tint, 0.0))  # RGB: paper yellows (less blue)
+        img = cv2.subtract(img, (0.0, tint * 0.3, tint, 0.0))  # type: ignore[call-overload]  # RGB: paper yellows (less blue)
     img *= np.float32(_u(rng, spec.brightness))
     if spec.grey:
         g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
@@ -143,13 +143,13 @@ def degrade(page: Image.Image, level: Level, rng: random.Random, src_dpi: int,
     sigma = _u(rng, spec.blur_sigma)
     if sigma > 0.05:
         k = 3 if sigma < 0.6 else 5
-        img = cv2.GaussianBlur(img, (k, k), sigma)
+        img = cv2.GaussianBlur(img, (k, k), sigma)  # type: ignore[assignment]
     noise = _u(rng, spec.noise_sigma)
     if noise > 0:
         n = np.empty(img.shape, np.float32)
         cv2.setRNGSeed(int(nrng.integers(2**31)))
-        cv2.randn(n.reshape(n.shape[0], -1), 0.0, float(noise))  # 2-D view: every channel gets noise
-        img = cv2.add(img, n)
+        cv2.randn(n.reshape(n.shape[0], -1), 0.0, float(noise))  # type: ignore[call-overload,misc]  # 2-D view: every channel gets noise
+        img = cv2.add(img, n)  # type: ignore[assignment]
     np.clip(img, 0, 255, out=img)
     result = Image.fromarray(img.astype(np.uint8), "L" if spec.grey else "RGB")
     return Degraded(result, level, dpi, round(skew, 2), M, quality)

@@ -414,6 +414,11 @@ def _make_person(rng: random.Random, kind: str, today: date) -> Person:
             id_from = today - timedelta(days=rng.randrange(200, 3000))
         age = (id_from - birth).days // 365
         id_until = None if age >= 46 else _add_years(id_from, 20 if age >= 26 else 10)
+        while id_until is not None and id_until <= today + timedelta(days=30):
+            # the card handed in is the renewed one: people renew shortly before expiry
+            id_from = id_until - timedelta(days=rng.randrange(10, 90))
+            age = (id_from - birth).days // 365
+            id_until = None if age >= 46 else _add_years(id_from, 20 if age >= 26 else 10)
         ethnicity = rng.choice(pd.ethnicities)
     if kind in ("returnee", "foreigner") or (kind == "chinese" and rng.random() < 0.2):
         code = nat if nat in _PASSPORT_PATTERNS else "CHN"

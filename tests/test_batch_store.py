@@ -7,8 +7,8 @@ import pytest
 
 from pipeline.batch import discover_applicants, input_hash
 from pipeline.duplicates import apply_corpus_checks
-from pipeline.forensics import fingerprint_distance
 from pipeline.errors import ConfigError
+from pipeline.forensics import fingerprint_distance
 from pipeline.models import CaseFile, Evidence, Fingerprint
 from pipeline.options import RunOptions
 from pipeline.store import CaseRecord, RunStore, StoredFingerprint

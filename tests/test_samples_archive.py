@@ -18,6 +18,7 @@ from PIL import Image
 from samples.archive import (
     TRUTH_DIR,
     archive_complete,
+    archive_data,
     compose,
     plan_archive,
     verify_truth,
@@ -264,3 +265,17 @@ def test_duplicate_image_pair_holds_the_same_pixels(plan40, tmp_path):
         hashes.append((hashlib.sha256(data).hexdigest(), imagehash.phash(Image.open(io.BytesIO(data)))))
     assert hashes[0][0] != hashes[1][0]  # re-saved: other bytes
     assert hashes[0][1] - hashes[1][1] <= 2  # same picture
+
+
+def test_every_file_name_template_formats():
+    """Each recipe's name templates only use placeholders the namer fills (a missing
+    one crashed generation for whole seeds)."""
+    import random
+
+    from samples.archive import _Namer
+
+    namer = _Namer(random.Random(0))
+    for recipe in archive_data().recipes:
+        for template in recipe.names:
+            name = namer.name(template, "证书")
+            assert "{" not in name and name.strip(), (recipe.id, template, name)

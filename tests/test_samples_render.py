@@ -265,6 +265,19 @@ def test_generated_id_numbers_have_correct_gb11643_check(kind: str) -> None:
     assert any(not r.startswith("3212") for r in seen_regions)
 
 
+def test_clean_applicants_hand_in_valid_identity_documents() -> None:
+    """A generated applicant without defects carries an unexpired ID card, passport and permit
+    (an expired card is a defect the archive writer adds, and is labelled as one)."""
+    from samples.people import REFERENCE_DATE
+
+    for i in range(300):
+        p = make_applicant(random.Random(i), i).person
+        for until in (p.id_valid_until, p.passport_expiry, p.permit_valid_until):
+            assert until is None or until > REFERENCE_DATE, (i, p.id_valid_from, until)
+        if p.id_valid_from:
+            assert p.id_valid_from <= REFERENCE_DATE
+
+
 def test_mrz_check_digits_match_icao_specimen_and_generated_people() -> None:
     # ICAO 9303 part 4 specimen (Utopia): document number, birth, expiry, composite
     assert _icao("L898902C3") == 6 and _icao("740812") == 2 and _icao("120415") == 9

@@ -184,12 +184,12 @@ class Sheet:
         lines: list[list[tuple[str, str | None]]] = [[]]
         cur = indent_mm
         for tok in tokens:
-            w = self.width_of(tok[0], fnt, pt)
-            if cur + w > width_mm and lines[-1]:
+            tok_w = self.width_of(tok[0], fnt, pt)
+            if cur + tok_w > width_mm and lines[-1]:
                 lines.append([])
                 cur = 0.0
             lines[-1].append(tok)
-            cur += w
+            cur += tok_w
         subs: dict[str, tuple[str, Box]] = {}
         line_h = pt * 25.4 / 72 * leading
         for i, ln in enumerate(lines):
