@@ -340,7 +340,7 @@ def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, Extracte
     if num_hit:
         raw = num_hit.text
         prefix = raw.strip()[0] if raw.strip()[:1].isalpha() and raw.strip()[:1] in "ZTC" else ""
-        number = prefix + digits_only(raw.strip()[len(prefix):])
+        number = prefix + _number_groups(raw.strip()[len(prefix):], degree)
         out["certificate_number"] = ctx.field(number, num_hit)
         grad = out.get("graduation_date")
         year = int(str(grad.value)[:4]) if grad and grad.value else None
@@ -363,6 +363,21 @@ _NAME_STOP = (r"(?=\s+(?i:the\s+degree|a\s+degree|has\s|have\s|who\s|having\s|wa
 _DEGREE = (r"(?P<d>(?:Bachelor|Master|Doctor|Associate|Magister|Diplom-Ingenieur)(?:'s)?\b"
            r"(?:\s+(?:of|in|and|&|der|des)\b|\s+(?!(?:Given|With|Conferred|Dated|Done|This|Signed|President|Dean|"
            r"Registrar|In\s+Witness|Awarded|On|At)\b)[A-Z][\w\-]*|\s*\([A-Za-z.\s]{2,12}\))*)")
+
+
+def _number_groups(text: str, degree: bool) -> str:
+    """The digits of a number OCR may have split by spaces ('1035 9199 …'), but not the date
+    printed after it on the same line ('103591997551717319 1997年6月20日'): space-separated
+    groups are joined while they fit the longest number of that kind."""
+    rules = number_rules()
+    longest = rules.degree.length if degree else max(rules.diploma.lengths)
+    digits = ""
+    for group in text.split():
+        d = digits_only(group)
+        if digits and len(digits) + len(d) > longest:
+            break
+        digits += d
+    return digits
 
 
 def _foreign(ctx: DocContext, doc_type: str) -> dict[str, ExtractedField]:

@@ -184,6 +184,9 @@ def worker_init() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.umask(0o077)
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 # --------------------------------------------------------------------------- engines

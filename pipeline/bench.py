@@ -38,6 +38,18 @@ def _generate(archive: Path, n: int, seed: int) -> None:
                     "--applicants", str(n), "--seed", str(seed), "--if-missing"], check=True)
 
 
+def _subset(archive: Path, dest: Path, k: int) -> Path:
+    """The first k applicants of the archive, copied (the 1-worker run measures pages/s on them)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    entries = [p for p in sorted(archive.iterdir()) if not p.name.startswith(("_", ".")) and
+               (p.is_dir() or p.suffix.lower() == ".zip")][:k]
+    for p in entries:
+        (shutil.copytree if p.is_dir() else shutil.copy2)(p, dest / p.name)
+    return dest
+
+
 def _export_pages(archive: Path, dest: Path) -> list[Path]:
     """Every page of every applicant as PNG, decoded exactly as credcase decodes them."""
     from pipeline import ingest as ingest_mod
@@ -144,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--applicants", type=int, default=30)
     ap.add_argument("--seed", type=int, default=3030)
     ap.add_argument("--skip-accuracy", action="store_true")
+    ap.add_argument("--w1-applicants", type=int, default=10, help="applicants in the 1-worker run")
     args = ap.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     root: Path = args.out
@@ -170,9 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     again = _run_ingest(archive, root / "auto-w2", OcrEngineName.AUTO, 2, fresh=False)
     res["rerun_s"] = again.seconds
     print(f"  second run: {again.seconds:.1f}s", flush=True)
-    s1 = _run_ingest(archive, root / "auto-w1", OcrEngineName.AUTO, 1)
+    # 1 worker on a subset (a full 1-worker pass would double the bench's time): pages/s compared
+    subset = _subset(archive, root / "subset", args.w1_applicants)
+    s1 = _run_ingest(subset, root / "auto-w1", OcrEngineName.AUTO, 1)
     res["auto_w1_s"] = s1.seconds
-    print(f"  credcase auto ×1 worker: {s1.seconds:.1f}s", flush=True)
+    res["auto_w1_pages"] = s1.pages
+    print(f"  credcase auto ×1 worker ({args.w1_applicants} applicants, {s1.pages} pages): {s1.seconds:.1f}s",
+          flush=True)
 
     pages = max(1, s2.pages or n)
     res["auto_pages_per_s"] = pages / s2.seconds
@@ -180,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     res["rapidocr_pages_per_s"] = n / res["rapidocr_s"]  # type: ignore[operator]
     res["auto_vs_rapidocr"] = res["auto_pages_per_s"] / res["rapidocr_pages_per_s"]  # type: ignore[operator]
     res["auto_vs_tesseract"] = res["auto_pages_per_s"] / res["tesseract_pages_per_s"]  # type: ignore[operator]
-    res["speedup_2_vs_1"] = s1.seconds / s2.seconds
+    res["speedup_2_vs_1"] = (pages / s2.seconds) / (max(1, s1.pages) / s1.seconds)
     res["rerun_fraction"] = again.seconds / s2.seconds
 
     if not args.skip_accuracy:
@@ -214,12 +231,14 @@ def _table(res: dict) -> str:
         ("auto / RapidOCR-every-page", f("auto_vs_rapidocr"), "target ≥ 1.5"),
         ("auto / tesseract", f("auto_vs_tesseract"), ""),
         ("worker time outside OCR calls", f("non_ocr_share", "{:.1%}"), "target < 15%"),
-        ("speed-up 2 vs 1 worker", f("speedup_2_vs_1"), "target ≥ 1.7"),
+        ("speed-up 2 vs 1 worker (pages/s)", f("speedup_2_vs_1"), "target ≥ 1.7"),
         ("second run / first run", f("rerun_fraction", "{:.1%}"), "target < 10%"),
         ("peak memory per worker (MB)", f("peak_rss_mb_per_worker", "{:.0f}"), "target < 1500"),
         ("field accuracy auto / rapidocr", f"{f('auto_field_accuracy')} / {f('rapidocr_field_accuracy')}", ""),
         ("classification auto / rapidocr",
          f"{f('auto_classification_accuracy')} / {f('rapidocr_classification_accuracy')}", ""),
+        ("recommendation auto / rapidocr",
+         f"{f('auto_recommendation_accuracy')} / {f('rapidocr_recommendation_accuracy')}", ""),
     ]
     width = max(len(r[0]) for r in rows) + 2
     lines = [f"{'measure':<{width}}{'value':>16}  note", "-" * (width + 30)]

@@ -5,10 +5,12 @@ name dropped on one document — but stays strict on different people."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
 
+import opencc
 from rapidfuzz import fuzz
 
 from extractors.normalize import (
@@ -45,8 +47,8 @@ def same_name(a: str | None, b: str | None, latin_threshold: float = 90) -> bool
     Latin name with the same surname and a non-pinyin given name)."""
     if not a or not b:
         return None
-    a = unicodedata.normalize("NFKC", a).strip()
-    b = unicodedata.normalize("NFKC", b).strip()
+    a = _simplified(unicodedata.normalize("NFKC", a).strip())
+    b = _simplified(unicodedata.normalize("NFKC", b).strip())
     if names_match(a, b):
         return True
     ca, cb = has_cjk(a), has_cjk(b)
@@ -63,6 +65,16 @@ def same_name(a: str | None, b: str | None, latin_threshold: float = 90) -> bool
     if not ca:
         return _fuzzy_latin(a, b, latin_threshold)
     return _run_on(clean_chinese_name(a), clean_chinese_name(b))
+
+
+@functools.cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _simplified(name: str) -> str:
+    """曹霞強 (a Hong Kong/Taiwan document, or OCR choosing the traditional glyph) is 曹霞强."""
+    return _t2s().convert(name) if has_cjk(name) else name
 
 
 MAX_HAN_NAME = 4  # longer (without ·) is not a personal name: OCR ran into the next label

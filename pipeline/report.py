@@ -560,7 +560,30 @@ def render_index_html(rows: list[IndexRow]) -> str:
         body.append(f'<tr><td>{link}</td><td>{_e(r.applicant)}</td>'
                     f'<td class="rec-{_e(r.recommendation)}">{_bi("recommendation", r.recommendation)}</td>'
                     f"{counts}<td>{r.critical or ''}</td><td>{r.errors or ''}</td></tr>")
-    table = (f"<table><tr><th>案卷 case</th><th>申请人 applicant</th><th>建议 recommendation</th>{head}"
-             f"<th>严重 critical</th><th>错误 errors</th></tr>{''.join(body)}</table>")
+    table = (f'<table class="sortable"><thead><tr><th>案卷 case</th><th>申请人 applicant</th>'
+             f"<th>建议 recommendation</th>{head}<th>严重 critical</th><th>错误 errors</th></tr></thead>"
+             f"<tbody>{''.join(body)}</tbody></table>")
+    hint = '<p class="en">点击列标题排序 / click a column heading to sort</p>'
     return _page("credcase — 批次索引 / batch index",
-                 f"<h1>批次预审索引 <span class=\"en\">Batch index</span> ({len(rows)})</h1><p>{summary}</p>{table}")
+                 f"<h1>批次预审索引 <span class=\"en\">Batch index</span> ({len(rows)})</h1><p>{summary}</p>"
+                 f"{hint}{table}<script>{_SORT_JS}</script>")
+
+
+# click a heading to sort the batch index (numbers numerically, text by Chinese collation)
+_SORT_JS = """
+document.querySelectorAll('table.sortable th').forEach(function (th, col) {
+  th.style.cursor = 'pointer';
+  th.addEventListener('click', function () {
+    var body = th.closest('table').tBodies[0], asc = th.dataset.dir !== 'asc';
+    th.dataset.dir = asc ? 'asc' : 'desc';
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
+      var nx = parseFloat(x || '0'), ny = parseFloat(y || '0');
+      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, 'zh');
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""

@@ -563,3 +563,14 @@ def test_name_run_on_into_the_next_label_is_not_another_person():
     d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="张伟华", id_number=ID_NO,
                   employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
     assert serious(run(d)) == {"NAME_MISMATCH"}
+
+
+def test_traditional_glyph_of_the_same_name_is_not_another_person():
+    """OCR (or a Hong Kong/Taiwan document) prints 曹霞強 for 曹霞强: the same name."""
+    d = clean_docs()
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="張偉", id_number=ID_NO,
+                  employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
+    assert serious(run(d)) == set()
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="章偉", id_number=ID_NO,
+                  employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
+    assert serious(run(d)) == {"NAME_MISMATCH"}

@@ -60,6 +60,16 @@ def test_each_type_is_recognised(doc_type: DocType) -> None:
     assert 0.3 <= p.info.classification_confidence <= 1.0
 
 
+def test_foreign_university_diploma_is_the_diploma() -> None:
+    """A foreign diploma confers the degree on one sheet: it is the education document (diploma);
+    degree_certificate is the Chinese 学位证书."""
+    p = _page("Purdue University\nThe Trustees of Purdue University\non the recommendation of the Faculty, "
+              "have conferred upon\nWei Zhang\nthe degree of\nMaster of Science\nin Mechanical Engineering\n"
+              "Given at West Lafayette, Indiana, on the fifteenth day of May, 2015\nDiploma No. PU123456")
+    classify_page(p)
+    assert p.info.doc_type == DocType.DIPLOMA
+
+
 def test_unrelated_page_stays_unknown() -> None:
     p = _page("会议纪要\n今天天气晴朗，项目组讨论了下周的工作安排。\nMeeting notes: lunch at noon.")
     classify_page(p)

@@ -100,6 +100,16 @@ def test_diploma_number_noise_repaired_and_level_mismatch_reported():
     assert "层次代码02" in v["certificate_number_reason"] and "level code 02" in v["certificate_number_reason"]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_diploma_number_followed_by_the_date_on_the_same_line(engine):
+    """The modern layout prints '证书编号：… 2012年6月30日' on one line: the year is not part of it."""
+    rows = list(CN_DIPLOMA)
+    rows[6] = "证书编号：102911201205001234 2012年6月30日"
+    v = values(run(DocType.DIPLOMA, [make_page(rows, engine)]))
+    assert v["certificate_number"] == "102911201205001234"
+    assert v["certificate_number_valid"] is True
+
+
 def test_diploma_number_rules():
     assert check_diploma_number("102911201205001234", 2012, "本科").valid is True
     bad_type = check_diploma_number("102913201205001234", 2012, "本科")

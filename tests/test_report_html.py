@@ -122,6 +122,9 @@ def test_index_page():
     html = render_index_html(rows)
     assert '<a href="cases/A0002.html">A0002</a>' in html
     assert "提交专家评审" in html and "退回补充材料" in html
+    # every applicant row sits in the sortable body, under one heading row
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == 2 and 'class="sortable"' in html and "localeCompare" in html
 
     class Rec:  # pipeline.store.CaseRecord's shape
         case_id, source, status, recommendation = "A0003", "A0003", "done", "ineligible"

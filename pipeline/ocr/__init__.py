@@ -112,15 +112,17 @@ class OcrRouter:
     def _recognise(self, image, script: str, normalise: bool) -> OcrResult:
         # Background normalisation is measured to help tesseract (phone photos above all);
         # RapidOCR reads the deskewed image as is. Pixels do not move, so boxes agree.
-        tess_image = normalise_background(image) if normalise else image
+        def for_tesseract():  # only built when tesseract reads the page
+            return normalise_background(image) if normalise else image
+
         if self.mode == OcrEngineName.TESSERACT:
-            return self.backend(OcrEngineName.TESSERACT).recognize(tess_image)
+            return self.backend(OcrEngineName.TESSERACT).recognize(for_tesseract())
         if self.mode == OcrEngineName.RAPIDOCR:
             return self.backend(OcrEngineName.RAPIDOCR).recognize(image)
         rules = ocr_settings().routing
         if script in rules.han_scripts:
             return self.backend(OcrEngineName.RAPIDOCR).recognize(image)
-        first = self.backend(OcrEngineName.TESSERACT).recognize(tess_image)
+        first = self.backend(OcrEngineName.TESSERACT).recognize(for_tesseract())
         if tesseract_is_enough(first):
             return first
         log.debug("auto: tesseract unsure (mean %.2f) → RapidOCR", first.mean_conf)
