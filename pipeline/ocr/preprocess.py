@@ -45,13 +45,16 @@ def detect_orientation(img: Image.Image) -> Orientation:
     cfg = ocr_settings().preprocess
     gray = img.convert("L")
     osd: Osd | None = detect_osd(_downscale(gray, cfg.osd_max_side))
-    if osd is not None and osd.orientation_conf >= cfg.osd_min_conf:
+    trusted = osd is not None and osd.script in cfg.osd_trusted_scripts
+    if (osd is not None and trusted and osd.orientation_conf >= cfg.osd_min_conf
+            and osd.rotate not in cfg.osd_verify_rotations):
         return Orientation(osd.rotate, osd.script, "osd", osd.orientation_conf)
-    # OSD is usually right about the axis and unsure between a rotation and its opposite, so
-    # only those two are read; with no OSD answer at all, all four.
+    # OSD is usually right about the axis and unsure between a rotation and its opposite
+    # (or unsure of the script, or reporting an upside-down page), so only those two are
+    # read; with no OSD answer at all, all four.
     candidates = (osd.rotate, (osd.rotate + 180) % 360) if osd is not None else (0, 90, 180, 270)
     rotate, score = _fallback_orientation(gray, cfg.fallback_max_side, candidates)
-    script = osd.script if osd is not None else ""
+    script = osd.script if osd is not None and trusted else ""
     return Orientation(rotate, script, "fallback", score)
 
 

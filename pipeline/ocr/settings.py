@@ -34,6 +34,8 @@ class PdfSettings(_Strict):
 class PreprocessSettings(_Strict):
     osd_max_side: int
     osd_min_conf: float
+    osd_trusted_scripts: list[str]
+    osd_verify_rotations: list[int]
     fallback_max_side: int
     skew_max_deg: float
     skew_min_deg: float
