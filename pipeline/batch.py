@@ -192,7 +192,6 @@ def worker_init() -> None:
 # --------------------------------------------------------------------------- engines
 
 
-
 class LocalEngine:
     def __init__(self, workers: int) -> None:
         import multiprocessing as mp
