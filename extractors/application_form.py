@@ -7,7 +7,8 @@ values are read right of their label up to the next label (every label of the fo
 value). The seal test is geometric: the 单位意见 cell runs from its label to the
 行政主管部门意见 label on the same row, and from the row above (申请认定…) to the row below
 (市(区)职称部门…); a red seal (page.layout["red_seals"], found by the classifier) whose box lies
-at least 30 % inside that cell counts as the unit's seal.
+at least 30 % inside that cell counts as the unit's seal — on a grey photocopy, a seal-sized
+dark ring (page.layout["grey_seals"]) does.
 """
 
 from __future__ import annotations
@@ -118,13 +119,15 @@ def seal_field(ctx: DocContext) -> ExtractedField:
     if seals is None:
         return ExtractedField(value=None, confidence=0.0, method="seal:no_layout_cue",
                               evidence=[Evidence(file=lab.file, page=lab.page, bbox=box)])
-    for s in seals:
+    # a grey photocopy keeps the seal only as a dark ring (classifier's grey_seals)
+    found = [(s, "red_seal", 0.9) for s in seals] + [(s, "grey_ring", 0.7) for s in page.layout.get("grey_seals", [])]
+    for s, kind, weight in found:
         sb: BBox = tuple(int(v) for v in s[:4])  # type: ignore[assignment]
         area = _box_area(sb)
         if area > 0 and _inter(sb, box) / area >= SEAL_INSIDE:
-            return ExtractedField(value=True, raw=str(list(sb)), confidence=round(0.9 * lab.conf + 0.1, 3),
+            return ExtractedField(value=True, raw=str(list(sb)), confidence=round(weight * lab.conf + 0.1, 3),
                                   evidence=[Evidence(file=lab.file, page=lab.page, bbox=sb)],
-                                  method="seal:red_seal_in_unit_opinion_cell")
+                                  method=f"seal:{kind}_in_unit_opinion_cell")
     return ExtractedField(value=False, raw=f"{len(seals)} seal(s) elsewhere" if seals else "no seal",
                           confidence=round(0.8 * lab.conf, 3), evidence=[Evidence(file=lab.file, page=lab.page, bbox=box)],
                           method="seal:none_in_unit_opinion_cell")

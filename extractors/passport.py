@@ -15,7 +15,10 @@ not read and the MRZ check digit for that field passes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
+
+from rapidfuzz.distance import Levenshtein
 
 from extractors import register
 from extractors.base import DocContext, all_labels, field_labels
@@ -89,15 +92,50 @@ def compare_mrz_visual(out: dict[str, ExtractedField]) -> list[str]:
         if str(a.value).replace(" ", "").upper() != str(b.value).replace(" ", "").upper():
             bad.append(vis)
     a, b = out.get("name_latin"), out.get("mrz_name")
-    if a and b and a.value and b.value and not a.method.startswith("mrz") and not latin_names_match(str(a.value), str(b.value)):
+    if (a and b and a.value and b.value and not a.method.startswith("mrz")
+            and not _same_name_but_one_slip(str(a.value), str(b.value))):
         bad.append("name_latin")
     return bad
 
 
+MRZ_NAME_SLIP_MIN_LETTERS = 8  # names at least this long may differ by one OCR slip (JIONES ~ JONES)
+
+
+def _same_name_but_one_slip(visual: str, mrz: str) -> bool:
+    """The printed name against the MRZ's: same tokens, or one inserted/dropped/misread letter
+    in a long name (OCR-B is read with slips; a forged name differs by more)."""
+    if latin_names_match(visual, mrz):
+        return True
+    ta, tb = sorted(latin_tokens(visual)), sorted(latin_tokens(mrz))
+    if len(ta) != len(tb) or sum(map(len, ta)) < MRZ_NAME_SLIP_MIN_LETTERS:
+        return False
+    return sum(Levenshtein.distance(x, y) for x, y in zip(ta, tb, strict=True)) <= 1
+
+
+def _folded_words(text: str) -> list[str]:
+    """Words without case or accents (OCR drops the é of Prénoms)."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return [w.casefold() for w in re.split(r"[\s/]+", plain) if w]
+
+
+def _label_words(stops: list[str]) -> set[str]:
+    return {w for lab in stops for w in _folded_words(lab)}
+
+
+def _is_name_text(t: str, label_words: set[str]) -> bool:
+    """A name, not the other language's half of a bilingual label ("Surname / Nom": OCR's
+    misread "Sumame" leaves "/ Nom" looking like the value)."""
+    words = _folded_words(t)
+    if words and all(w in label_words for w in words):
+        return False
+    return bool(_latin_part(t) or has_cjk(t))
+
+
 def _visual(ctx: DocContext, stops: list[str]) -> dict[str, ExtractedField]:
     out: dict[str, ExtractedField] = {}
-    sur = ctx.value_for(_labels("surname"), stop_labels=stops, accept=lambda t: bool(_latin_part(t) or has_cjk(t)))
-    giv = ctx.value_for(_labels("given_names"), stop_labels=stops, accept=lambda t: bool(_latin_part(t) or has_cjk(t)))
+    label_words = _label_words(stops)
+    sur = ctx.value_for(_labels("surname"), stop_labels=stops, accept=lambda t: _is_name_text(t, label_words))
+    giv = ctx.value_for(_labels("given_names"), stop_labels=stops, accept=lambda t: _is_name_text(t, label_words))
     zh_name = ctx.value_for(_labels("name"), stop_labels=stops, accept=has_cjk)
     if sur:
         s_lat, g_lat = _latin_part(sur.text), _latin_part(giv.text) if giv else ""

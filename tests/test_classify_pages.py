@@ -157,3 +157,28 @@ def test_plain_page_has_no_table_and_no_seal() -> None:
     cues = image_cues(img)
     assert cues["ruled_table"] is False
     assert cues["red_seals"] == []
+
+
+@pytest.mark.parametrize("sealed", [True, False])
+def test_seal_on_a_grey_photocopy_is_found_as_a_ring(sealed: bool) -> None:
+    """A grey photocopy of the form has no red left: the seal is found by its dark ring, in the
+    place it was stamped, and a form never stamped has none."""
+    import random
+
+    from samples.degrade import degrade, map_box
+    from samples.people import make_applicant
+    from samples.render import render
+
+    app = make_applicant(random.Random(7), 7, kind="chinese")
+    app.application.unit_seal = sealed
+    rd = render("application_form", app, random.Random(7))
+    copy = degrade(rd.pages[0], "photocopy", random.Random(3), rd.dpi, dpi=rd.dpi)
+    cues = image_cues(copy.image.convert("RGB"))
+    assert cues["grey_page"] is True and cues["red_seals"] == []
+    if not sealed:
+        assert cues["grey_seals"] == []
+        return
+    [(x0, y0, x1, y1)] = cues["grey_seals"]
+    sx0, sy0, sx1, sy1 = map_box(copy.matrix, rd.field_boxes["unit_seal_present"][1])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2  # the ring's centre lies on the stamped seal
+    assert sx0 <= cx <= sx1 and sy0 <= cy <= sy1

@@ -137,6 +137,35 @@ def test_passport_mrz_check_digit_failure() -> None:
     assert "birth_date" in f["mrz_failed_checks"].value
 
 
+def _uk_passport_lines(mrz_line1: str | None = None) -> list[OcrLine]:
+    """RapidOCR's lines of a generated UK data page (eval corpus A0035): bilingual labels
+    'Surname Nom' / 'Given names Prenoms' (accent dropped), values below them."""
+    mrz = make_td3("P", "GBR", "JONES", "OLIVIA EMMA", "576711329", "GBR", "890726", "F", "340709")
+    return [L("UNITED KINGDOM", 551, 59, 926, 88), L("Type Code of issuing State Passport No.", 438, 158, 1200, 177),
+            L("P GBR 576711329", 439, 197, 1240, 219), L("Surname Nom", 439, 258, 585, 272),
+            L("JONES", 438, 295, 541, 316), L("Given names Prenoms", 438, 330, 663, 345),
+            L("OLIVIA EMMA", 438, 368, 642, 390), L("Sex Place of birth", 439, 404, 952, 418),
+            L("F BRISTOL", 439, 441, 963, 463), L("Date of birth Nationality", 439, 478, 930, 496),
+            L("26 JUL 1989 BRITISH CITIZEN", 438, 515, 1079, 537),
+            L(mrz_line1 or mrz[0], 69, 864, 1229, 898), L(mrz[1], 68, 931, 1229, 979)]
+
+
+def test_passport_bilingual_labels_are_not_the_name() -> None:
+    doc, pages = _doc("passport", {"p.jpg": _uk_passport_lines()}, size=(1300, 1000))
+    f = extract(doc, pages)
+    assert f["name_latin"].value == "JONES, OLIVIA EMMA"
+    assert f["mrz_valid"].value is True and f["mrz_visual_mismatch"].value is False
+
+
+def test_passport_one_ocr_slip_in_the_mrz_name_is_not_a_mismatch_another_name_is() -> None:
+    slip = "P<GBRJIONES<<OLIVIA<EMMA<<<<<<<<<<<<<<<<<<<<<"  # OCR read an I into JONES
+    f = extract(*_doc("passport", {"p.jpg": _uk_passport_lines(slip)}, size=(1300, 1000)))
+    assert f["mrz_visual_mismatch"].value is False
+    other = "P<GBRJAMES<<OLIVER<<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    f = extract(*_doc("passport", {"p.jpg": _uk_passport_lines(other)}, size=(1300, 1000)))
+    assert f["mrz_visual_mismatch"].value is True
+
+
 def test_hk_macao_permit_rapidocr_merged_boxes() -> None:
     lines = [L("港澳居民来往内地通行证", 353, 30, 828, 80),
              L("MAINLAND TRAVEL PERMIT FOR HONG KONG AND MACAO RESIDENTS", 261, 96, 922, 119),
