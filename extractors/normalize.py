@@ -30,6 +30,12 @@ class NormalizeData(BaseModel):
     digit_repair: dict[str, str]
     compound_surnames: list[str]
     surname_readings: dict[str, list[str]]
+    surnames: str  # single-character surnames, one string (spaces from the YAML folding dropped)
+
+    @field_validator("surnames")
+    @classmethod
+    def _no_spaces(cls, v: str) -> str:
+        return "".join(v.split())
 
     @field_validator("months")
     @classmethod
@@ -282,6 +288,20 @@ def split_chinese_name(name: str) -> tuple[str, str]:
         if name.startswith(cs) and len(name) > len(cs):
             return cs, name[len(cs):]
     return name[:1], name[1:]
+
+
+MAX_GIVEN_NAME = 3  # Han characters after the surname in a personal name
+
+
+def plausible_chinese_name(name: str) -> bool:
+    """A known surname and one to three characters after it; '·' names (transliterations)
+    pass. False for OCR text run into a name field (在本, 个人缴纳部分, 引张勇丽)."""
+    name = clean_chinese_name(name)
+    if "·" in name or "•" in name:
+        return True
+    surname, given = split_chinese_name(name)
+    known = surname in data().compound_surnames or (len(surname) == 1 and surname in data().surnames)
+    return known and 1 <= len(given) <= MAX_GIVEN_NAME
 
 
 def _char_readings(ch: str) -> list[str]:

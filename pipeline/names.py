@@ -19,6 +19,7 @@ from extractors.normalize import (
     has_cjk,
     latin_tokens,
     names_match,
+    plausible_chinese_name,
 )
 
 _HONORIFICS = {"MR", "MRS", "MS", "MISS", "DR", "HERR", "FRAU", "PROF", "ING", "DIPL"}
@@ -75,6 +76,11 @@ def _t2s() -> opencc.OpenCC:
 def _simplified(name: str) -> str:
     """曹霞強 (a Hong Kong/Taiwan document, or OCR choosing the traditional glyph) is 曹霞强."""
     return _t2s().convert(name) if has_cjk(name) else name
+
+
+def plausible_name(name: str) -> bool:
+    """Chinese text that can be a personal name (traditional glyphs folded first)."""
+    return plausible_chinese_name(_simplified(unicodedata.normalize("NFKC", name)))
 
 
 MAX_HAN_NAME = 4  # longer (without ·) is not a personal name: OCR ran into the next label

@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.flags import make_flag
 from pipeline.models import IDENTITY_DOC_TYPES, DocType, Document, Evidence, Flag, MatchStatus
-from pipeline.names import same_name
+from pipeline.names import plausible_name, same_name
 from pipeline.privacy import mask_id
 from pipeline.rules_document import (
     ID_NUMBER_DOCS,
@@ -84,8 +84,11 @@ def _identity_docs(view: CaseView) -> list[Document]:
 
 def _name_value(view: CaseView, doc: Document, field: str) -> str | None:
     """A confidently read name; on passports and permits, a Latin name holding a type or
-    nationality code ("GBR P, THOMAS") was read from the wrong cell and is left out."""
+    nationality code ("GBR P, THOMAS") was read from the wrong cell and is left out, and so is
+    Chinese text that cannot be a name (OCR ran into the next words: 在本, 个人缴纳部分)."""
     v = view.value(doc, field)
+    if v and re.search(r"[\u3400-\u9fff]", v) and not plausible_name(v):
+        return None
     if v and doc.doc_type in IDENTITY_DOC_TYPES and not re.search(r"[\u3400-\u9fff]", v):
         noise = set(view.policy.name_noise_tokens)
         if any(t in noise for t in re.split(r"[^A-Z]+", v.upper()) if t):
@@ -96,9 +99,14 @@ def _name_value(view: CaseView, doc: Document, field: str) -> str | None:
 def check_names(view: CaseView) -> list[Flag]:
     ids = _identity_docs(view)
     form = view.first(DocType.APPLICATION_FORM)
-    ref_docs = ids[:1] or ([form] if form is not None else [])
-    refs = [Sighting(d, f, v) for d in ref_docs for f in NAME_FIELDS.get(d.doc_type, ())
-            if (v := _name_value(view, d, f))]
+    # the reference: the first identity document (else the form) whose name was read
+    refs: list[Sighting] = []
+    ref_docs: list[Document] = []
+    for d in ids + ([form] if form is not None else []):
+        refs = [Sighting(d, f, v) for f in NAME_FIELDS.get(d.doc_type, ()) if (v := _name_value(view, d, f))]
+        if refs:
+            ref_docs = [d]
+            break
     if not refs:
         return []
     threshold = view.policy.thresholds.latin_name_similarity

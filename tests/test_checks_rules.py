@@ -574,3 +574,27 @@ def test_traditional_glyph_of_the_same_name_is_not_another_person():
     d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="章偉", id_number=ID_NO,
                   employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
     assert serious(run(d)) == {"NAME_MISMATCH"}
+
+
+def test_text_that_cannot_be_a_name_is_not_another_person():
+    """OCR ran into the next words (个人缴纳部分, 在本) or picked up a stray mark (引张伟): not a
+    name, so not compared — while a real other name still is."""
+    d = clean_docs()
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="个人缴纳部分", id_number=ID_NO,
+                  employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
+    assert serious(run(d)) == set()
+    d = clean_docs()
+    d["id"].fields["name"].value = "引张伟"  # the reference document's name is unreadable: the form's is used
+    assert serious(run(d)) == set()
+    d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="李娜", id_number=ID_NO,
+                  employer="泰州华达机械有限公司", insured_place="泰州市海陵区")
+    assert serious(run(d)) == {"NAME_MISMATCH"}
+
+
+def test_plausible_chinese_names():
+    from extractors.normalize import plausible_chinese_name
+
+    for name in ("张伟", "欧阳娜娜", "司马强晓", "缪超嘉", "托马斯·杰克"):
+        assert plausible_chinese_name(name), name
+    for name in ("在本", "个人缴纳部分", "引张勇丽", "同意根据", "张"):
+        assert not plausible_chinese_name(name), name
