@@ -182,3 +182,10 @@ def test_seal_on_a_grey_photocopy_is_found_as_a_ring(sealed: bool) -> None:
     sx0, sy0, sx1, sy1 = map_box(copy.matrix, rd.field_boxes["unit_seal_present"][1])
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2  # the ring's centre lies on the stamped seal
     assert sx0 <= cx <= sx1 and sy0 <= cy <= sy1
+
+
+def test_wallet_card_with_little_text_is_a_qualification_certificate() -> None:
+    """OCR of an AWS wallet card from the eval corpus: the credential, holder, number, dates."""
+    p = _page("Certified Welding Educator\nGU Pengxue\nCert. No. 53401425\nIssued 02/23/2024\nExpires 02/23/2027")
+    classify_page(p)
+    assert p.info.doc_type == DocType.QUALIFICATION_CERTIFICATE
