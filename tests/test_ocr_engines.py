@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from ocr_testpages import EN_LINES, SANS_CJK, ZH_LINES, as_page, render, squash
 
 from pipeline.ocr import OcrRouter, get_router
@@ -119,3 +120,62 @@ def test_get_router_is_cached_per_process(tmp_path: Path):
 
     with pytest.raises(ConfigError):
         get_router("paddle", None)
+
+
+@pytest.fixture(scope="module")
+def zh_card_img():
+    return render(["居民身份证", "姓名 张伟", "住址 江苏省泰州市海陵区"], size=(856, 540), font_px=44, font=SANS_CJK)
+
+
+def test_rapidocr_direction_judge_tells_upright_from_upside_down(zh_card_img):
+    backend = RapidBackend()
+    up, flipped = backend.text_direction(zh_card_img)
+    assert up > 2 * flipped and up >= 2.0
+    up, flipped = backend.text_direction(rotate_clockwise(zh_card_img, 180))
+    assert flipped > 2 * up and flipped >= 2.0
+
+
+def test_unsure_osd_is_settled_by_the_direction_judge_before_tesseract(monkeypatch, zh_card_img):
+    from pipeline.ocr import preprocess
+    from pipeline.ocr.tesseract import Osd
+
+    unsure = Osd(rotate=0, orientation_conf=0.2, script="Han", script_conf=1.0)
+    monkeypatch.setattr(preprocess, "detect_osd", lambda img: unsure)
+    fallback_calls: list[tuple[int, ...]] = []
+
+    def fallback(gray, max_side, candidates):
+        fallback_calls.append(candidates)
+        return candidates[1], 1.0
+
+    monkeypatch.setattr(preprocess, "_fallback_orientation", fallback)
+    upside_down = rotate_clockwise(zh_card_img, 180)
+    got = preprocess.detect_orientation(upside_down, RapidBackend().text_direction)
+    assert (got.rotate, got.method, fallback_calls) == (180, "direction", [])
+    # an unclear vote (nothing to read) goes on to the tesseract fallback
+    got = preprocess.detect_orientation(upside_down, lambda img: (0.6, 0.5))
+    assert (got.rotate, got.method, fallback_calls) == (180, "fallback", [(0, 180)])
+    # tesseract mode has no judge
+    assert OcrRouter("tesseract")._direction_judge() is None
+    assert OcrRouter("auto")._direction_judge() is not None
+
+
+def test_rapidocr_boxes_are_in_page_coordinates_after_downscaling():
+    """An A4 page at 300 dpi is read on a copy no larger than rapidocr.max_side; the boxes
+    must come back in the page's own pixels, as evidence boxes are drawn on the page."""
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.ocr.settings import ocr_settings
+
+    page = Image.new("RGB", (2480, 3508), "white")
+    font = ImageFont.truetype(SANS_CJK, 64)
+    ImageDraw.Draw(page).text((1200, 2600), "泰州市人力资源和社会保障局", font=font, fill="black")
+    assert max(page.size) > ocr_settings().rapidocr.max_side
+    res = RapidBackend().recognize(page)
+    assert "泰州市人力资源和社会保障局" in squash(res.text)
+    x0 = min(w.bbox[0] for ln in res.lines for w in ln.words)
+    y0 = min(w.bbox[1] for ln in res.lines for w in ln.words)
+    x1 = max(w.bbox[2] for ln in res.lines for w in ln.words)
+    y1 = max(w.bbox[3] for ln in res.lines for w in ln.words)
+    text_w = 13 * 64
+    assert abs(x0 - 1200) < 40 and abs(x1 - (1200 + text_w)) < 60
+    assert 2600 - 10 < y0 < 2600 + 40 and 2600 + 40 < y1 < 2600 + 110

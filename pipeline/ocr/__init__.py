@@ -95,7 +95,7 @@ class OcrRouter:
                 return hit
         t0 = time.perf_counter()
         if self.preprocess:
-            prep = prepare(page.image, normalise=False)
+            prep = prepare(page.image, normalise=False, judge=self._direction_judge())
             image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
         else:
             image, rotate, skew, script = page.image, 0, 0.0, ""
@@ -108,6 +108,12 @@ class OcrRouter:
         if self.cache is not None and key:
             self.cache.put(key, self.mode.value, self.cache_version, result)
         return result
+
+    def _direction_judge(self):
+        """RapidOCR's line classifier settles 0° vs 180° where RapidOCR is in use anyway."""
+        if self.mode == OcrEngineName.TESSERACT or not ocr_settings().preprocess.direction_judge:
+            return None
+        return getattr(self.backend(OcrEngineName.RAPIDOCR), "text_direction", None)
 
     def _recognise(self, image, script: str, normalise: bool) -> OcrResult:
         # Background normalisation is measured to help tesseract (phone photos above all);

@@ -1,13 +1,17 @@
 """Page pre-processing before OCR: orientation (0/90/180/270), deskew, optional normalisation.
 
 Orientation comes from tesseract OSD on a downscaled copy. OSD cannot judge small pages with
-little text (card-sized ID scans) or gives low confidence; then each of the four rotations is
-read by tesseract on a small copy and the one with the most confident text wins.
+little text (card-sized ID scans) or gives low confidence; it is usually right about the axis
+then and unsure between a rotation and its opposite. A direction judge (RapidOCR's 0/180° text
+line classifier, where RapidOCR is in use) settles that on a small copy; without one, or when
+its vote is unclear, each candidate rotation is read by tesseract on a small copy and the one
+with the most confident text wins (about 4× slower: two tesseract runs with chi_sim loaded).
 Skew is the angle whose horizontal projection profile is sharpest (text lines become spikes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -22,8 +26,12 @@ from pipeline.ocr.tesseract import Osd, TesseractBackend, detect_osd
 class Orientation:
     rotate: int  # clockwise degrees that make the page upright
     script: str  # OSD script name ("Han", "Latin", ...) or "" when unknown
-    method: str  # "osd" | "fallback"
+    method: str  # "osd" | "direction" | "fallback"
     confidence: float
+
+
+# Given an image whose text lines run horizontally: (upright, upside-down) evidence.
+DirectionJudge = Callable[[Image.Image], tuple[float, float]]
 
 
 def rotate_clockwise(img: Image.Image, degrees: int) -> Image.Image:
@@ -41,7 +49,7 @@ def _downscale(img: Image.Image, max_side: int) -> Image.Image:
     return img.resize((max(1, round(img.width * f)), max(1, round(img.height * f))), Image.Resampling.LANCZOS)
 
 
-def detect_orientation(img: Image.Image) -> Orientation:
+def detect_orientation(img: Image.Image, judge: DirectionJudge | None = None) -> Orientation:
     cfg = ocr_settings().preprocess
     gray = img.convert("L")
     osd: Osd | None = detect_osd(_downscale(gray, cfg.osd_max_side))
@@ -52,9 +60,16 @@ def detect_orientation(img: Image.Image) -> Orientation:
     # OSD is usually right about the axis and unsure between a rotation and its opposite
     # (or unsure of the script, or reporting an upside-down page), so only those two are
     # read; with no OSD answer at all, all four.
+    script = osd.script if osd is not None and trusted else ""
+    if osd is not None and judge is not None:
+        small = rotate_clockwise(_downscale(img, cfg.direction_max_side), osd.rotate)
+        upright, flipped = judge(small)
+        best, other = max(upright, flipped), min(upright, flipped)
+        if best >= cfg.direction_min_evidence and best >= cfg.direction_min_ratio * other:
+            rotate = osd.rotate if upright >= flipped else (osd.rotate + 180) % 360
+            return Orientation(rotate, script, "direction", best)
     candidates = (osd.rotate, (osd.rotate + 180) % 360) if osd is not None else (0, 90, 180, 270)
     rotate, score = _fallback_orientation(gray, cfg.fallback_max_side, candidates)
-    script = osd.script if osd is not None and trusted else ""
     return Orientation(rotate, script, "fallback", score)
 
 
@@ -137,10 +152,10 @@ class Prepared:
     orientation_method: str
 
 
-def prepare(img: Image.Image, normalise: bool | None = None) -> Prepared:
+def prepare(img: Image.Image, normalise: bool | None = None, judge: DirectionJudge | None = None) -> Prepared:
     """Upright and deskew (always); background normalisation only when configured."""
     cfg = ocr_settings().preprocess
-    orient = detect_orientation(img)
+    orient = detect_orientation(img, judge)
     upright = rotate_clockwise(img, orient.rotate)
     angle = estimate_skew(upright)
     if abs(angle) < cfg.skew_min_deg:

@@ -40,16 +40,41 @@ class RapidBackend:
             try:
                 from rapidocr import RapidOCR
 
+                conf = ocr_settings().rapidocr
                 self._engine = RapidOCR(params={
                     "Global.log_level": "error",
                     "Global.return_word_box": True,
-                    "Global.text_score": ocr_settings().rapidocr.text_score,
+                    "Global.text_score": conf.text_score,
+                    "Global.use_cls": conf.use_cls,
                     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 })
             except Exception as exc:  # missing models / onnxruntime: not about one page
                 raise OcrEngineError(f"RapidOCR 无法加载：{exc}", f"RapidOCR cannot be loaded: {exc}") from exc
         return self._engine
+
+    def text_direction(self, image: Image.Image) -> tuple[float, float]:
+        """(upright, upside-down) evidence for an image whose text runs horizontally: RapidOCR's
+        line detector finds the lines and its 0/180° line classifier votes, each vote weighted by
+        its confidence. Lines no wider than `direction_min_aspect` × their height (single
+        characters, stamps) are left out: they read the same either way up.
+
+        Uses the pinned rapidocr 3.10's own detector and classifier objects directly (no public
+        call runs detection and classification without recognition)."""
+        engine = self._load()
+        conf = ocr_settings().preprocess
+        try:
+            arr = engine.load_img(image.convert("RGB"))
+            det = engine._load_det_model()(arr)
+            boxes = det.boxes if det.boxes is not None else []
+            crops = [c for c in (engine.crop_text_regions(arr, boxes) if len(boxes) else [])
+                     if c.shape[1] >= conf.direction_min_aspect * c.shape[0]]
+            votes = engine._load_cls_model()(crops).cls_res if crops else []
+        except Exception as exc:
+            raise OcrEngineError(f"RapidOCR 方向判断失败：{exc}", f"RapidOCR direction check failed: {exc}") from exc
+        upright = sum(float(score) for label, score in votes or () if str(label) == "0")
+        flipped = sum(float(score) for label, score in votes or () if str(label) == "180")
+        return upright, flipped
 
     def recognize(self, image: Image.Image) -> OcrResult:
         engine = self._load()

@@ -37,6 +37,11 @@ class PreprocessSettings(_Strict):
     osd_trusted_scripts: list[str]
     osd_verify_rotations: list[int]
     fallback_max_side: int
+    direction_judge: bool
+    direction_max_side: int
+    direction_min_aspect: float
+    direction_min_evidence: float
+    direction_min_ratio: float
     skew_max_deg: float
     skew_min_deg: float
     skew_max_side: int
@@ -52,6 +57,7 @@ class TesseractSettings(_Strict):
 class RapidSettings(_Strict):
     text_score: float
     max_side: int
+    use_cls: bool
 
 
 class RoutingSettings(_Strict):
