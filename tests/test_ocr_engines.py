@@ -6,8 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from ocr_testpages import EN_LINES, SANS_CJK, ZH_LINES, as_page, render, squash
+from PIL import Image
 
 from pipeline.ocr import OcrRouter, get_router
 from pipeline.ocr.cache import OcrCache
