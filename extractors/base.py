@@ -13,6 +13,7 @@ with `@register(DocType.X)` (see extractors/__init__.py).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -86,17 +87,20 @@ class Hit:
 
 
 def _norm_label(text: str) -> str:
-    return _WS.sub("", text).casefold()
+    return _WS.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
 
 def _compact_map(text: str) -> tuple[str, list[int]]:
-    """Text with whitespace removed (case-folded) and the index in `text` of each kept char."""
+    """Text with whitespace removed, NFKC-folded (OCR mixes full- and half-width brackets and
+    colons in one label: "乙方（劳动者)姓名") and case-folded, and the index in `text` of each
+    kept char."""
     chars: list[str] = []
     idx: list[int] = []
     for i, c in enumerate(text):
-        if not c.isspace():
-            chars.append(c.casefold())
-            idx.append(i)
+        for f in unicodedata.normalize("NFKC", c).casefold():
+            if not f.isspace():
+                chars.append(f)
+                idx.append(i)
     return "".join(chars), idx
 
 

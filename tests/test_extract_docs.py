@@ -364,6 +364,17 @@ def test_labor_contract_open_ended():
     assert f["contract_type"].value == "open_ended"
 
 
+def test_labor_contract_label_with_mixed_width_brackets():
+    """RapidOCR printed "乙方（劳动者)姓名" (full-width open, half-width close): the whole label
+    must still match, not just "乙方" with "劳动者" taken for the name (eval corpus A0018)."""
+    page = make_page(["劳动合同书", "甲方(用人单位)名称：泰州海达生物医药科技有限公司",
+                      "乙方（劳动者)姓名：梁明磊 性别：男", "居民身份证号码：440305198611116296"],
+                     "rapidocr", file="contract.pdf")
+    v = values(run(DocType.LABOR_CONTRACT, [page]))
+    assert v["name"] == "梁明磊"
+    assert v["employer"] == "泰州海达生物医药科技有限公司"
+
+
 # --------------------------------------------------------------------------- work permit
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -179,3 +179,29 @@ def test_rapidocr_boxes_are_in_page_coordinates_after_downscaling():
     text_w = 13 * 64
     assert abs(x0 - 1200) < 40 and abs(x1 - (1200 + text_w)) < 60
     assert 2600 - 10 < y0 < 2600 + 40 and 2600 + 40 < y1 < 2600 + 110
+
+
+def test_low_confidence_osd_is_checked_by_the_judge_high_confidence_is_not(monkeypatch, zh_card_img):
+    from pipeline.ocr import preprocess
+    from pipeline.ocr.settings import ocr_settings
+    from pipeline.ocr.tesseract import Osd
+
+    cfg = ocr_settings().preprocess
+    judged: list[int] = []
+
+    def judge(img):
+        judged.append(1)
+        return 0.0, 20.0  # "upside down"
+
+    for conf, expect, calls in ((cfg.osd_judge_below_conf - 0.5, (180, "direction"), 1),
+                                (cfg.osd_judge_below_conf + 5, (0, "osd"), 0)):
+        judged.clear()
+        monkeypatch.setattr(preprocess, "detect_osd",
+                            lambda img, c=conf: Osd(rotate=0, orientation_conf=c, script="Latin", script_conf=1.0))
+        got = preprocess.detect_orientation(zh_card_img, judge)
+        assert ((got.rotate, got.method), len(judged)) == (expect, calls)
+    # a judge with nothing to say leaves a confident-enough OSD answer standing
+    monkeypatch.setattr(preprocess, "detect_osd",
+                        lambda img: Osd(rotate=90, orientation_conf=2.0, script="Latin", script_conf=1.0))
+    got = preprocess.detect_orientation(zh_card_img, lambda img: (0.0, 0.0))
+    assert (got.rotate, got.method) == (90, "osd")

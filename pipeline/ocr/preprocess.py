@@ -54,8 +54,9 @@ def detect_orientation(img: Image.Image, judge: DirectionJudge | None = None) ->
     gray = img.convert("L")
     osd: Osd | None = detect_osd(_downscale(gray, cfg.osd_max_side))
     trusted = osd is not None and osd.script in cfg.osd_trusted_scripts
-    if (osd is not None and trusted and osd.orientation_conf >= cfg.osd_min_conf
-            and osd.rotate not in cfg.osd_verify_rotations):
+    sure = (osd is not None and trusted and osd.orientation_conf >= cfg.osd_min_conf
+            and osd.rotate not in cfg.osd_verify_rotations)
+    if sure and (judge is None or osd.orientation_conf >= cfg.osd_judge_below_conf):
         return Orientation(osd.rotate, osd.script, "osd", osd.orientation_conf)
     # OSD is usually right about the axis and unsure between a rotation and its opposite
     # (or unsure of the script, or reporting an upside-down page), so only those two are
@@ -68,6 +69,8 @@ def detect_orientation(img: Image.Image, judge: DirectionJudge | None = None) ->
         if best >= cfg.direction_min_evidence and best >= cfg.direction_min_ratio * other:
             rotate = osd.rotate if upright >= flipped else (osd.rotate + 180) % 360
             return Orientation(rotate, script, "direction", best)
+        if sure:  # the judge cannot tell; OSD was confident enough on its own
+            return Orientation(osd.rotate, osd.script, "osd", osd.orientation_conf)
     candidates = (osd.rotate, (osd.rotate + 180) % 360) if osd is not None else (0, 90, 180, 270)
     rotate, score = _fallback_orientation(gray, cfg.fallback_max_side, candidates)
     return Orientation(rotate, script, "fallback", score)

@@ -38,6 +38,7 @@ class PreprocessSettings(_Strict):
     osd_verify_rotations: list[int]
     fallback_max_side: int
     direction_judge: bool
+    osd_judge_below_conf: float
     direction_max_side: int
     direction_min_aspect: float
     direction_min_evidence: float
