@@ -184,6 +184,8 @@ def number_tokens(text: str, min_digits: int, min_code_digits: int = 4) -> list[
     out = [("date", d) for d in _dates(text)]
     rest = _MDY_EN.sub(" ", _DMY_EN.sub(" ", _DMY.sub(" ", _DATE.sub(" ", text))))
     rest = re.sub(r"(?<=\d) (?=\d)", "", rest)
+    # OCR spaces a code's separator apart ("ADS- 79252" read at a larger scale)
+    rest = re.sub(r"(?<=[A-Za-z0-9]) ?([-/]) ?(?=[A-Za-z0-9])", r"\1", rest)
     for m in _CODE.finditer(rest):
         tok = re.sub(r"[-/]", "", m.group(1)).upper()
         digits = sum(c.isdigit() for c in tok)

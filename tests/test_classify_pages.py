@@ -160,12 +160,14 @@ def test_plain_page_has_no_table_and_no_seal() -> None:
 
 
 @pytest.mark.parametrize("sealed", [True, False])
-def test_seal_on_a_grey_photocopy_is_found_as_a_ring(sealed: bool) -> None:
+@pytest.mark.parametrize("bilevel", [False, True])
+def test_seal_on_a_grey_photocopy_is_found_as_a_ring(sealed: bool, bilevel: bool) -> None:
     """A grey photocopy of the form has no red left: the seal is found by its dark ring, in the
-    place it was stamped, and a form never stamped has none."""
+    place it was stamped, and a form never stamped has none — also when the copy was stored as a
+    1-bit Group 4 TIFF, where a light seal is only a dithered band of dots."""
     import random
 
-    from samples.degrade import degrade, map_box
+    from samples.degrade import binarise, degrade, map_box
     from samples.people import make_applicant
     from samples.render import render
 
@@ -173,7 +175,10 @@ def test_seal_on_a_grey_photocopy_is_found_as_a_ring(sealed: bool) -> None:
     app.application.unit_seal = sealed
     rd = render("application_form", app, random.Random(7))
     copy = degrade(rd.pages[0], "photocopy", random.Random(3), rd.dpi, dpi=rd.dpi)
-    cues = image_cues(copy.image.convert("RGB"))
+    page = binarise(copy.image) if bilevel else copy.image
+    if bilevel:
+        assert page.mode == "1"
+    cues = image_cues(page.convert("RGB"))
     assert cues["grey_page"] is True and cues["red_seals"] == []
     if not sealed:
         assert cues["grey_seals"] == []
@@ -189,3 +194,34 @@ def test_wallet_card_with_little_text_is_a_qualification_certificate() -> None:
     p = _page("Certified Welding Educator\nGU Pengxue\nCert. No. 53401425\nIssued 02/23/2024\nExpires 02/23/2027")
     classify_page(p)
     assert p.info.doc_type == DocType.QUALIFICATION_CERTIFICATE
+
+
+@pytest.mark.parametrize("sealed", [True, False])
+def test_dithered_seal_on_a_bilevel_copy_is_found_from_its_dots(sealed: bool) -> None:
+    """A light seal on a 1-bit copy is a band of lone dots (eval corpus A0010, a Group 4 TIFF):
+    too faint for the darkness test, found from the density of isolated specks. Scattered
+    toner specks over the page and solid text are not a ring."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    h, w = 2339, 1653
+    page = np.full((h, w), 255, np.uint8)
+    page[rng.random((h, w)) < 0.0004] = 0  # toner specks everywhere
+    canvas = Image.fromarray(page)
+    draw = ImageDraw.Draw(canvas)
+    for row in range(12):  # solid text lines
+        draw.rectangle((150, 300 + row * 60, 1400, 318 + row * 60), fill=0)
+    if sealed:
+        yy, xx = np.mgrid[0:h, 0:w]
+        r = np.hypot(xx - 600, yy - 1500)
+        band = (r > 130) & (r < 150) & (rng.random((h, w)) < 0.06)
+        arr = np.asarray(canvas).copy()
+        arr[band] = 0
+        canvas = Image.fromarray(arr)
+    cues = image_cues(canvas.convert("1").convert("RGB"))
+    assert cues["grey_page"] is True
+    if not sealed:
+        assert cues["grey_seals"] == []
+        return
+    [(x0, y0, x1, y1)] = cues["grey_seals"]
+    assert abs((x0 + x1) / 2 - 600) < 30 and abs((y0 + y1) / 2 - 1500) < 30

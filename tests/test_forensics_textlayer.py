@@ -100,3 +100,10 @@ def test_number_tokens_shapes():
     assert number_tokens("Member No.: ADS-73470 since November 27, 2024", 6) == [
         ("date", "20241127"), ("AAAddddd", "ADS73470")]
     assert number_tokens("Ausgestellt 27.11.2024", 6) == [("date", "20241127")]
+
+
+def test_code_read_with_a_spaced_separator_is_the_same_code():
+    """tesseract read 'ADS-79252' as 'ADS- 79252' at the confirming scale, and the mismatch it
+    had seen at the first scale went unconfirmed (eval corpus A0011)."""
+    assert number_tokens("ADS- 79252", 6) == number_tokens("ADS -79252", 6) == [("AAAddddd", "ADS79252")]
+    assert number_tokens("Reg. No. 12 / 3456", 6) == [("num6", "123456")]
