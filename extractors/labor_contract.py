@@ -3,7 +3,8 @@ ID number if printed, where the work is done (工作地点 — the checks use it
 Taizhou") and the contract term.
 
 The term is read from the clause "合同期限自2021年3月1日起至2024年2月29日止"; an open-ended
-contract (无固定期限 / "至法定…条件出现时止") gives `term_end` = null with raw "无固定期限".
+contract (无固定期限 / "至法定…条件出现时止", or only "合同期限自2024年7月15日起") gives
+`term_end` = null with raw "无固定期限".
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ NAME = r"[\u4e00-\u9fff·]{2,6}|[A-Z][A-Za-z ,.'\-]{2,40}"
 OPEN_ENDED = re.compile(r"无\s*固\s*定\s*期\s*限|法定\s*(?:的)?\s*(?:解除|终止)\s*(?:或终止)?\s*条件出现")
 TERM = re.compile(r"(?:期限|自)\s*:?\s*(?:自\s*)?(?P<a>[^,，。;；至到]{6,24}?)\s*(?:起)?\s*(?:至|到|-|—|~)\s*"
                   r"(?P<b>[^,，。;；]{4,30}?)\s*(?:止|为止|[,，。;；]|$)")
+# an open-ended contract often names only its start: "合同期限自2024年07月15日起。"
+TERM_START_ONLY = re.compile(r"期限\s*:?\s*自\s*(?P<a>[^,，。;；至到]{6,24}?)\s*起\s*(?=[,，。;；]|$)")
 
 
 @register(DocType.LABOR_CONTRACT)
@@ -56,6 +59,16 @@ def extract_labor_contract(ctx: DocContext) -> dict[str, ExtractedField]:
         elif OPEN_ENDED.search(t):
             out["term_end"] = ctx.field(None, hit, raw="无固定期限", method="prose:open_ended")
         break
+    if "term_start" not in out:
+        for m in TERM_START_ONLY.finditer(t):
+            a = find_dates(m.group("a"))
+            if not a:
+                continue
+            hit = prose.hit(m.start(), m.end(), "prose:期限自…起", 0.85)
+            out["term_start"] = ctx.field(a[0].iso, hit, raw=m.group("a"))
+            if OPEN_ENDED.search(t):
+                out["term_end"] = ctx.field(None, hit, raw="无固定期限", method="prose:open_ended")
+            break
     out["contract_type"] = ExtractedField(
         value="open_ended" if OPEN_ENDED.search(t) else ("fixed_term" if "term_end" in out else None),
         confidence=0.8, method="prose:contract_type",

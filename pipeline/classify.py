@@ -376,7 +376,7 @@ def group_documents(pages: list[PageInfo]) -> list[Document]:
             prev.pages.append(info)
             continue
         groups.append(_Group(doc_type=info.doc_type, pages=[info]))
-    groups = _join_sides(groups)
+    groups = _join_series(_join_sides(groups))
     docs: list[Document] = []
     for g in groups:
         files: list[DocumentFile] = []
@@ -399,6 +399,48 @@ def _same_series(a: str, b: str) -> bool:
 
     sa, sb = stem(a), stem(b)
     return bool(sa) and sa == sb and a != b
+
+
+_PAGE_MARK = re.compile(r"第\s*(\d{1,3})\s*页\s*[,，/]?\s*共\s*(\d{1,3})\s*页|(?i:page\s*(\d{1,3})\s*of\s*(\d{1,3}))")
+
+
+def _page_mark(info: PageInfo) -> tuple[int, int] | None:
+    """(k, n) from a printed "第k页共n页" / "Page k of n", if the page carries one."""
+    m = _PAGE_MARK.search(info.ocr.text if info.ocr else "")
+    if not m:
+        return None
+    k, n = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return int(k), int(n)
+
+
+def _join_series(groups: list[_Group]) -> list[_Group]:
+    """Pages of one multi-page paper that were not handed in together ('劳动合同6.jpg',
+    '劳动合同8.jpg' loose and '劳动合同7.jpg' inside a zip) are one document when their file
+    names are one series and their printed page numbers ("第2页共4页") neither repeat nor
+    disagree on the total; the pages are then put in printed order."""
+    data = doc_type_data()
+    out: list[_Group] = []
+    for g in groups:
+        target = None
+        if g.doc_type != DocType.UNKNOWN and data.types[g.doc_type].grouping.multi_page:
+            target = next((h for h in out if h.doc_type == g.doc_type and _one_series(h, g)), None)
+        if target is None:
+            out.append(g)
+            continue
+        target.pages.extend(g.pages)
+        if all(_page_mark(p) for p in target.pages):
+            target.pages.sort(key=lambda p: _page_mark(p) or (0, 0))
+    return out
+
+
+def _one_series(a: _Group, b: _Group) -> bool:
+    files_a = {p.file for p in a.pages}
+    if not all(any(f == g.file or _same_series(f, g.file) for f in files_a) for g in b.pages):
+        return False
+    marks = [m for m in (_page_mark(p) for p in a.pages + b.pages) if m]
+    if not marks:
+        return False  # nothing printed says they belong together
+    return len({n for _, n in marks}) == 1 and len({k for k, _ in marks}) == len(marks)
 
 
 def _has_text(info: PageInfo) -> bool:

@@ -127,6 +127,32 @@ def test_contract_clause_pages_continue_the_contract_and_a_new_type_splits() -> 
     assert p2.doc_type == DocType.LABOR_CONTRACT
 
 
+def test_contract_pages_split_between_loose_files_and_a_zip_are_one_document_in_printed_order() -> None:
+    """Eval corpus A0022: 劳动合同6/8/9.jpg loose, 劳动合同7.jpg (the page with the term) in a zip;
+    the contract came out as two documents and the first had no term."""
+    cover = _classified(TEXTS[DocType.LABOR_CONTRACT] + "\n第1页共4页", "劳动合同6.jpg")
+    p3 = _classified("第八条 劳动争议处理\n双方因履行本合同发生争议，可以协商解决。\n第3页共4页", "劳动合同8.jpg")
+    p4 = _classified("第九条 其他\n本合同一式两份。\n甲方（盖章） 乙方（签字）\n第4页共4页", "劳动合同9.jpg")
+    diploma = _classified(TEXTS[DocType.DIPLOMA], "scan.pdf")
+    p2 = _classified("劳动合同\n甲方（用人单位）名称：泰州市某某机械有限公司\n乙方（劳动者）姓名：张三\n"
+                     "第一条 合同期限 合同期限自2021年3月1日起至2024年2月29日止。\n第2页共4页",
+                     "证书材料.zip/劳动合同7.jpg")
+    for p in (p3, p4):  # clause pages on their own files: the classifier may not know them
+        p.doc_type = DocType.LABOR_CONTRACT
+    docs = group_documents([cover, p3, p4, diploma, p2])
+    assert [d.doc_type for d in docs] == [DocType.LABOR_CONTRACT, DocType.DIPLOMA]
+    assert [f.path for f in docs[0].files] == ["劳动合同6.jpg", "证书材料.zip/劳动合同7.jpg", "劳动合同8.jpg",
+                                              "劳动合同9.jpg"]
+
+
+def test_two_contracts_with_clashing_page_numbers_stay_apart() -> None:
+    a = _classified(TEXTS[DocType.LABOR_CONTRACT] + "\n第1页共3页", "合同1.jpg")
+    b = _classified(TEXTS[DocType.DIPLOMA], "scan.pdf")
+    c = _classified(TEXTS[DocType.LABOR_CONTRACT] + "\n第1页共2页", "合同2.jpg")
+    docs = group_documents([a, b, c])
+    assert [d.doc_type for d in docs] == [DocType.LABOR_CONTRACT, DocType.DIPLOMA, DocType.LABOR_CONTRACT]
+
+
 def test_unknown_page_after_a_single_page_type_stays_its_own_document() -> None:
     a = _classified(TEXTS[DocType.DIPLOMA], "scan.pdf", 1)
     b = _classified("会议纪要 今天讨论工作安排", "scan.pdf", 2)

@@ -364,6 +364,18 @@ def test_labor_contract_open_ended():
     assert f["contract_type"].value == "open_ended"
 
 
+def test_labor_contract_open_ended_with_only_a_start_date():
+    """The generator's (and many real) open-ended contracts: "合同期限自2024年07月15日起。" — no
+    "至" clause; the start was lost (labour contract term_start 71% in the eval corpus)."""
+    p1 = make_page(CONTRACT_P1, "rapidocr", file="contract.pdf", page=1)
+    p2 = make_page(["第一条合同期限", "本合同为无固定期限劳动合同，合同期限自2024年07月15日起。",
+                    "第二条工作内容和工作地点"], "rapidocr", file="contract.pdf", page=2)
+    f = run(DocType.LABOR_CONTRACT, [p1, p2])
+    assert f["term_start"].value == "2024-07-15"
+    assert f["term_end"].value is None and f["term_end"].raw == "无固定期限"
+    assert f["contract_type"].value == "open_ended"
+
+
 def test_labor_contract_label_with_mixed_width_brackets():
     """RapidOCR printed "乙方（劳动者)姓名" (full-width open, half-width close): the whole label
     must still match, not just "乙方" with "劳动者" taken for the name (eval corpus A0018)."""
