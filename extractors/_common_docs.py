@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from extractors import normalize
 from extractors.base import DocContext, Hit, Line
 from pipeline.errors import DataFileError
-from pipeline.models import BBox
+from pipeline.models import BBox, ExtractedField
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -199,6 +199,13 @@ def labeled(ctx: DocContext, doc_type: str, field_name: str, pattern: str | None
     if not m:
         return None
     return Hit(m.group(0), plain.bbox, plain.lines, plain.method + ":compacted", plain.weight)
+
+
+def labeled_document_number(ctx: DocContext, doc_type: str) -> ExtractedField | None:
+    """The `id_number` printed beside its label when it is not a resident ID number: a
+    passport or a Hong Kong/Macao/Taiwan permit number ("证件号码 H2348938038")."""
+    num = labeled(ctx, doc_type, "id_number", pattern=r"[A-Z0-9][A-Z0-9 ]{5,20}[A-Z0-9]")
+    return ctx.field(re.sub(r"\s", "", num.text).upper(), num) if num else None
 
 
 def sub_hit(hit: Hit, start: int, end: int, method: str | None = None) -> Hit:

@@ -22,6 +22,7 @@ from extractors._common_docs import (
     field_labels,
     find_dates,
     labeled,
+    labeled_document_number,
     labels_for,
     sub_hit,
 )
@@ -153,10 +154,8 @@ def extract_application_form(ctx: DocContext) -> dict[str, ExtractedField]:
             out["id_doc_type"] = ctx.derived(kind, out["id_type"], "map:id_types")
     if kind in (None, "resident_id_card"):
         out.update(id_number_fields(ctx, find_id_number(ctx, labels_for(DT)["id_number"])))
-    if "id_number" not in out:
-        num = labeled(ctx, DT, "id_number", pattern=r"[A-Z0-9][A-Z0-9 ]{5,20}[A-Z0-9]")
-        if num:
-            out["id_number"] = ctx.field(re.sub(r"\s", "", num.text).upper(), num)
+    if "id_number" not in out and (other := labeled_document_number(ctx, DT)):
+        out["id_number"] = other
 
     emp = labeled(ctx, DT, "employer")
     if emp:

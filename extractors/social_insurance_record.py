@@ -18,6 +18,7 @@ from extractors._common_docs import (
     compact,
     find_dates,
     labeled,
+    labeled_document_number,
     labels_for,
     month_end,
     row_hit,
@@ -63,6 +64,8 @@ def extract_social_insurance_record(ctx: DocContext) -> dict[str, ExtractedField
     if name:
         out["name"] = ctx.field(clean_name(name.text), name)
     out.update(id_number_fields(ctx, find_id_number(ctx, labels_for(DT)["id_number"])))
+    if "id_number" not in out and (other := labeled_document_number(ctx, DT)):
+        out["id_number"] = other  # foreign nationals and HK/Macao/Taiwan residents are insured too
 
     emp = labeled(ctx, DT, "employer", pattern=COMPANY.pattern)
     months, companies = _table_months(ctx)
