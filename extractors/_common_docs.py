@@ -302,7 +302,8 @@ class DateHit:
 # Forms normalize.find_dates (D1) does not read: dates in Chinese numerals (diplomas), ordinal
 # words ("the fifteenth day of May, 2015"), and US month-first numeric dates for US issuers.
 _EXTRA_PATTERNS: list[tuple[str, str]] = [
-    ("cnnum", rf"(?P<y>[{_CN}]{{4}})\s*年\s*(?P<m>[{_CN}]{{1,2}})\s*月\s*(?P<d>[{_CN}]{{1,3}})\s*日"),
+    # the closing 日 is sometimes lost under a seal or at the line's end ("二〇〇七年六月三十")
+    ("cnnum", rf"(?P<y>[{_CN}]{{4}})\s*年\s*(?P<m>[{_CN}]{{1,2}})\s*月\s*(?P<d>[{_CN}]{{1,3}})(?:\s*日|(?![{_CN}]))"),
     ("ordword", rf"(?:the\s+|this\s+)?(?P<dw>{_ORD_WORD})\s+day\s+of\s+(?P<mn>{_MONTH_RE})\s*,?\s*"
                 rf"(?:in\s+the\s+year\s+)?(?P<y>\d{{4}})"),
     ("mdy", r"(?<![\d.])(?P<a>\d{1,2})\s*(?P<sep>[/-])\s*(?P<b>\d{1,2})\s*(?P=sep)\s*(?P<y>(?:19|20)\d{2})(?!\d)"),

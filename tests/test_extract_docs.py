@@ -542,6 +542,9 @@ def test_date_forms_round_trip_property():
     def check(d: date) -> None:
         zh = f"{_cn_year(d.year)}年{_cn_small(d.month)}月{_cn_small(d.day)}日"
         assert [h.iso for h in find_dates(f"二〇二〇年入学，{zh}")][-1] == d.isoformat()
+        # the closing 日 lost (under the seal, at the line's end): still that day, not its month
+        hits = find_dates(f"校长\n{zh[:-1]}\n证书编号：1029", month_ok=True)
+        assert [(h.iso, h.precision) for h in hits] == [(d.isoformat(), "day")]
         words = f"on the {_ORD[d.day - 1]} day of {d.strftime('%B')}, {d.year}"
         assert find_dates(words)[0].iso == d.isoformat()
         us = f"Expiration Date: {d.month:02d}/{d.day:02d}/{d.year}"

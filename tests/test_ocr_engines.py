@@ -205,3 +205,23 @@ def test_low_confidence_osd_is_checked_by_the_judge_high_confidence_is_not(monke
                         lambda img: Osd(rotate=90, orientation_conf=2.0, script="Latin", script_conf=1.0))
     got = preprocess.detect_orientation(zh_card_img, lambda img: (0.0, 0.0))
     assert (got.rotate, got.method) == (90, "osd")
+
+
+def test_tilted_neighbouring_lines_are_not_interleaved():
+    """Two lines of a tilted phone photo, read as two segments of per-character boxes: each
+    character's box overlaps the other line's height band. They must stay two lines in order
+    (grouping single characters by height gave "成例》了本的司规科马学秀定")."""
+    from pipeline.models import OcrWord
+    from pipeline.ocr.textlayer import group_segments
+
+    def tilted(text: str, y0: int) -> list[OcrWord]:
+        return [OcrWord(text=c, bbox=(100 + 40 * i, y0 - 3 * i, 136 + 40 * i, y0 - 3 * i + 36), conf=0.9)
+                for i, c in enumerate(text)]
+
+    upper, lower = tilted("司马秀男生于合肥工业大学", 200), tilted("生物技术专业完成本科学习", 250)
+    lines = group_segments([lower, upper])
+    assert [ln.text for ln in lines] == ["司马秀男生于合肥工业大学", "生物技术专业完成本科学习"]
+    # a label box and its value box side by side are one line
+    label = [OcrWord(text="姓名", bbox=(100, 100, 180, 136), conf=0.9)]
+    value = [OcrWord(text="张伟", bbox=(260, 102, 340, 138), conf=0.9)]
+    assert [ln.text for ln in group_segments([value, label])] == ["姓名 张伟"]

@@ -15,7 +15,7 @@ from pipeline.errors import OcrEngineError
 from pipeline.models import OcrResult, OcrWord
 from pipeline.ocr.settings import ocr_settings
 from pipeline.ocr.text import is_cjk, script_of
-from pipeline.ocr.textlayer import group_lines
+from pipeline.ocr.textlayer import group_segments
 
 log = logging.getLogger(__name__)
 
@@ -89,17 +89,19 @@ class RapidBackend:
             out = engine(src)
         except Exception as exc:
             raise OcrEngineError(f"RapidOCR 识别失败：{exc}", f"RapidOCR failed: {exc}") from exc
-        words: list[OcrWord] = []
+        segments: list[list[OcrWord]] = []
         boxes = out.boxes if out.boxes is not None else []
         word_results = out.word_results or ()
         for k, (quad, txt, score) in enumerate(zip(boxes, out.txts or (), out.scores or (), strict=False)):
             parts = word_results[k] if k < len(word_results) else ()
             if parts:
-                words.extend(_merge_chars([OcrWord(text=str(t), bbox=_box(q, scale), conf=float(c))
-                                           for t, c, q in parts], str(txt)))
+                seg = _merge_chars([OcrWord(text=str(t), bbox=_box(q, scale), conf=float(c))
+                                    for t, c, q in parts], str(txt))
             else:
-                words.append(OcrWord(text=str(txt), bbox=_box(quad, scale), conf=float(score)))
-        lines = group_lines([w for w in words if w.text.strip()])
+                seg = [OcrWord(text=str(txt), bbox=_box(quad, scale), conf=float(score))]
+            segments.append([w for w in seg if w.text.strip()])
+        words = [w for seg in segments for w in seg]
+        lines = group_segments(segments)
         text = "\n".join(ln.text for ln in lines)
         mean = sum(w.conf for w in words) / len(words) if words else 0.0
         return OcrResult(engine=self.name, text=text, lines=lines, mean_conf=round(mean, 4),

@@ -50,6 +50,34 @@ def group_lines(words: list[OcrWord]) -> list[OcrLine]:
     return lines
 
 
+def group_segments(segments: list[list[OcrWord]]) -> list[OcrLine]:
+    """Lines from an engine's own line segments (RapidOCR's detected text boxes), never cutting
+    a segment apart: segments side by side on one row (a label box and its value box) join.
+
+    Regrouping single characters by height instead interleaved two neighbouring lines of a
+    tilted phone photo character by character ("成例》了本的司规科马学秀定"): a row's band
+    grows with every character that joins it until it swallows the next line."""
+    boxes = [(seg, make_line(seg)) for seg in segments if seg]
+    boxes.sort(key=lambda sl: ((sl[1].bbox[1] + sl[1].bbox[3]) / 2, sl[1].bbox[0]))
+    rows: list[list[OcrLine]] = []
+    for _seg, line in boxes:
+        cy = (line.bbox[1] + line.bbox[3]) / 2
+        for row in reversed(rows[-3:]):  # only the last few rows can share this one's height
+            last = row[-1]
+            beside = all(line.bbox[0] >= r.bbox[2] or line.bbox[2] <= r.bbox[0] for r in row)
+            if beside and last.bbox[1] <= cy <= last.bbox[3]:
+                row.append(line)
+                break
+        else:
+            rows.append([line])
+    out = []
+    for row in rows:
+        row.sort(key=lambda ln: ln.bbox[0])
+        out.append(make_line([w for ln in row for w in ln.words]))
+    out.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    return out
+
+
 def make_line(row: list[OcrWord]) -> OcrLine:
     box = (min(w.bbox[0] for w in row), min(w.bbox[1] for w in row),
            max(w.bbox[2] for w in row), max(w.bbox[3] for w in row))
