@@ -201,6 +201,12 @@ def labeled(ctx: DocContext, doc_type: str, field_name: str, pattern: str | None
     return Hit(m.group(0), plain.bbox, plain.lines, plain.method + ":compacted", plain.weight)
 
 
+def cjk_brackets(text: str) -> str:
+    """Brackets around Chinese text as printed, full-width: compact() made them ASCII, but a
+    name such as 中国石油大学（华东） is written (and compared) with full-width ones."""
+    return re.sub(rf"\(([{_CJK}]+)\)", r"（\1）", text)
+
+
 def labeled_document_number(ctx: DocContext, doc_type: str) -> ExtractedField | None:
     """The `id_number` printed beside its label when it is not a resident ID number: a
     passport or a Hong Kong/Macao/Taiwan permit number ("证件号码 H2348938038")."""

@@ -20,6 +20,7 @@ from pydantic import BaseModel, field_validator
 from extractors._common_docs import (
     DateHit,
     Prose,
+    cjk_brackets,
     clean_name,
     compact,
     digits_only,
@@ -71,6 +72,7 @@ class EducationPhrases(BaseModel):
     level_codes: dict[str, str]
     countries: dict[str, Country]
     cscse_country_chars: dict[str, str]
+    generic_school_lines: list[str]
 
     @field_validator("countries")
     @classmethod
@@ -280,21 +282,24 @@ def _chinese(ctx: DocContext, doc_type: str, degree: bool) -> dict[str, Extracte
     if inst is not None and not re.search(_SCHOOL_END + r"$", compact(inst.text)):
         inst = None
     if inst is None:
-        inst = prose.search(rf"在\s*(?P<i>[{CJK}()]{{2,30}}?(?:大学|学院|学校|研究院|研究所|科学院|分校))", "i",
-                            "prose:在…大学")
+        inst = prose.search(rf"在\s*(?P<i>[{CJK}()]{{2,30}}?(?:大学|学院|学校|研究院|研究所|科学院|分校)"
+                            rf"(?:\s*[(（][{CJK}]{{1,6}}[)）])?)", "i", "prose:在…大学")  # 中国石油大学（华东）
     if inst is None:
+        generic = {compact(g) for g in phrases().generic_school_lines}
         for ln in ctx.lines:
             c = compact(ln.text)
             m = re.fullmatch(rf"(?:校名:?)?([{CJK}()]{{2,30}}(?:大学|学院|学校|研究院|科学院|分校))", c)
-            if m:
+            if m and m.group(1) not in generic:
                 inst = Hit(m.group(1), ln.bbox, [ln], "line:school_name", 0.8)
                 break
     if inst:
-        out["institution"] = ctx.field(compact(inst.text), inst)
+        out["institution"] = ctx.field(cjk_brackets(compact(inst.text)), inst)
 
     # major: "在本校机械工程及自动化专业" / "在XX大学 机械工程 学科(专业)" / label 专业
-    major = prose.search(rf"在\s*(?:本校|本院|[{CJK}()]{{2,30}}?(?:大学|学院|研究院|研究所|科学院|分校))?\s*"
-                         rf"(?:[A-Za-z|]\s+)?(?P<m>[{CJK}()A-Za-z]{{2,30}}?)\s*(?:学科\s*\(?\s*专业\s*\)?|专业)", "m",
+    # "专业" may be broken over two lines ("医学检验技术专\n业完成了…")
+    major = prose.search(rf"在\s*(?:本校|本院|[{CJK}()]{{2,30}}?(?:大学|学院|研究院|研究所|科学院|分校)"
+                         rf"(?:\s*[(（][{CJK}]{{1,6}}[)）])?)?\s*"
+                         rf"(?:[A-Za-z|]\s+)?(?P<m>[{CJK}()A-Za-z]{{2,30}}?)\s*(?:学科\s*\(?\s*专\s*业\s*\)?|专\s*业)", "m",
                          "prose:…专业")
     if major is None:
         major = labeled(ctx, doc_type, "major")

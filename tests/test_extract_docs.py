@@ -144,6 +144,27 @@ def test_chinese_degree_certificate(engine):
     assert v["certificate_number"] == "1029142012001234" and v["certificate_number_valid"] is True
 
 
+def test_degree_certificate_campus_suffix_broken_major_and_lost_day_character():
+    """Eval corpus scans (A0010, A0014): a campus in brackets after the university, "专业" broken
+    over two lines, the date's closing 日 lost under the seal."""
+    rows = ["学士学位证书",
+            "张雪华，女，1981年4月15日生。在中国石油大学（华东）药学专",
+            "业完成了本科学习计划，业已毕业。经审核符合《中华人民共和国学位",
+            "条例》的规定，授予理学学士学位。", "校长", "二〇〇三年六月三十",
+            "证书编号：1042520039324789"]
+    v = values(run(DocType.DEGREE_CERTIFICATE, [make_page(rows, "rapidocr")]))
+    assert v["institution"] == "中国石油大学（华东）"
+    assert v["major"] == "药学"
+    assert v["graduation_date"] == "2003-06-30"
+
+
+def test_diploma_heading_is_not_the_school_name():
+    rows = ["普通高等学校", "毕业证书", "学生梁明磊，性别男，1986年11月11日生，于2004年9月至2008年6月在本校药学",
+            "专业四年制本科学习，修完教学计划规定的全部课程，成绩合格，准予毕业。", "校名：沈阳药科大 校（院）长："]
+    v = values(run(DocType.DIPLOMA, [make_page(rows, "rapidocr")]))
+    assert v.get("institution") != "普通高等学校"
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_foreign_diploma_words_date(engine):
     rows = ["Purdue University",
