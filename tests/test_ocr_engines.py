@@ -225,3 +225,18 @@ def test_tilted_neighbouring_lines_are_not_interleaved():
     label = [OcrWord(text="姓名", bbox=(100, 100, 180, 136), conf=0.9)]
     value = [OcrWord(text="张伟", bbox=(260, 102, 340, 138), conf=0.9)]
     assert [ln.text for ln in group_segments([value, label])] == ["姓名 张伟"]
+
+
+def test_tesseract_reads_transparent_and_bilevel_images_as_paper():
+    """Pages go to tesseract as PNM (PNG encoding cost 8% of a worker's time); transparency must
+    still be white paper, not black, and 1-bit pages must still read."""
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("RGBA", (1200, 300), (0, 0, 0, 0))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 48)
+    ImageDraw.Draw(img).text((40, 100), "Certified Welding Inspector", fill=(0, 0, 0, 255), font=font)
+    backend = TesseractBackend()
+    assert backend.recognize(img).text == "Certified Welding Inspector"
+    flat = Image.new("RGB", img.size, "white")
+    flat.paste(img, mask=img.getchannel("A"))
+    assert backend.recognize(flat.convert("1")).text == "Certified Welding Inspector"

@@ -77,7 +77,13 @@ def _uncompressed(image: Image.Image) -> Image.Image:
     """pytesseract hands the page to tesseract as a temporary file, PNG unless the image says
     otherwise; PNG encoding took ~0.16 s of each call on a 300-dpi page (8% of a worker's
     time, profiled on the eval corpus). PNM is written as is; tesseract reads it just as well."""
-    out = image.copy() if image.mode in ("1", "L", "RGB") else image.convert("RGB")
+    if image.mode in ("1", "L", "RGB"):
+        out = image.copy()
+    elif "A" in image.getbands():  # transparent parts are white paper, as pytesseract does it
+        out = Image.new("RGB", image.size, "white")
+        out.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+    else:
+        out = image.convert("RGB")
     out.format = "PPM"
     return out
 
