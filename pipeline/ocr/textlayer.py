@@ -57,10 +57,10 @@ def group_segments(segments: list[list[OcrWord]]) -> list[OcrLine]:
     Regrouping single characters by height instead interleaved two neighbouring lines of a
     tilted phone photo character by character ("成例》了本的司规科马学秀定"): a row's band
     grows with every character that joins it until it swallows the next line."""
-    boxes = [(seg, make_line(seg)) for seg in segments if seg]
-    boxes.sort(key=lambda sl: ((sl[1].bbox[1] + sl[1].bbox[3]) / 2, sl[1].bbox[0]))
+    pieces = sorted((make_line(seg) for seg in segments if seg),
+                    key=lambda ln: ((ln.bbox[1] + ln.bbox[3]) / 2, ln.bbox[0]))
     rows: list[list[OcrLine]] = []
-    for _seg, line in boxes:
+    for line in pieces:
         cy = (line.bbox[1] + line.bbox[3]) / 2
         for row in reversed(rows[-3:]):  # only the last few rows can share this one's height
             last = row[-1]
