@@ -25,6 +25,7 @@ TERM = re.compile(r"(?:期限|自)\s*:?\s*(?:自\s*)?(?P<a>[^,，。;；至到]{
                   r"(?P<b>[^,，。;；]{4,30}?)\s*(?:止|为止|[,，。;；]|$)")
 # an open-ended contract often names only its start: "合同期限自2024年07月15日起。"
 TERM_START_ONLY = re.compile(r"期限\s*:?\s*自\s*(?P<a>[^,，。;；至到]{6,24}?)\s*起\s*(?=[,，。;；]|$)")
+TERM_METHODS = {TERM: "prose:期限自…至…", TERM_START_ONLY: "prose:期限自…起"}
 
 
 @register(DocType.LABOR_CONTRACT)
@@ -47,28 +48,19 @@ def extract_labor_contract(ctx: DocContext) -> dict[str, ExtractedField]:
     if loc:
         out["work_location"] = ctx.field(compact(loc.text), loc)
 
-    for m in TERM.finditer(t):
+    # the full "自…起至…止" clause first, else a start alone
+    for m in (*TERM.finditer(t), *TERM_START_ONLY.finditer(t)):
         a = find_dates(m.group("a"))
         if not a:
             continue
-        hit = prose.hit(m.start(), m.end(), "prose:期限自…至…", 0.85)
+        hit = prose.hit(m.start(), m.end(), TERM_METHODS[m.re], 0.85)
         out["term_start"] = ctx.field(a[0].iso, hit, raw=m.group("a"))
-        b = find_dates(m.group("b"))
+        b = find_dates(m.groupdict().get("b") or "")
         if b:
             out["term_end"] = ctx.field(b[0].iso, hit, raw=m.group("b"))
         elif OPEN_ENDED.search(t):
             out["term_end"] = ctx.field(None, hit, raw="无固定期限", method="prose:open_ended")
         break
-    if "term_start" not in out:
-        for m in TERM_START_ONLY.finditer(t):
-            a = find_dates(m.group("a"))
-            if not a:
-                continue
-            hit = prose.hit(m.start(), m.end(), "prose:期限自…起", 0.85)
-            out["term_start"] = ctx.field(a[0].iso, hit, raw=m.group("a"))
-            if OPEN_ENDED.search(t):
-                out["term_end"] = ctx.field(None, hit, raw="无固定期限", method="prose:open_ended")
-            break
     out["contract_type"] = ExtractedField(
         value="open_ended" if OPEN_ENDED.search(t) else ("fixed_term" if "term_end" in out else None),
         confidence=0.8, method="prose:contract_type",
