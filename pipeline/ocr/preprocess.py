@@ -56,7 +56,7 @@ def detect_orientation(img: Image.Image, judge: DirectionJudge | None = None) ->
     trusted = osd is not None and osd.script in cfg.osd_trusted_scripts
     sure = (osd is not None and trusted and osd.orientation_conf >= cfg.osd_min_conf
             and osd.rotate not in cfg.osd_verify_rotations)
-    if sure and (judge is None or osd.orientation_conf >= cfg.osd_judge_below_conf):
+    if sure and osd is not None and (judge is None or osd.orientation_conf >= cfg.osd_judge_below_conf):
         return Orientation(osd.rotate, osd.script, "osd", osd.orientation_conf)
     # OSD is usually right about the axis and unsure between a rotation and its opposite
     # (or unsure of the script, or reporting an upside-down page), so only those two are
