@@ -65,21 +65,23 @@ class TypeSpec(BaseModel):
 
 
 class Settings(BaseModel):
-    fuzzy_min_length: int = 4
-    fuzzy_threshold: float = 86
-    fuzzy_weight: float = 0.7
-    margin: float = 0.5
-    strong_score: float = 8.0
-    card_aspect: float = 1.585
-    card_aspect_tolerance: float = 0.14
-    grey_page_max_colour: float = 0.001
-    grey_seal_max_side: int = 500
-    grey_seal_radius: tuple[float, float] = (0.06, 0.14)
-    grey_seal_min_ring: float = 0.97
-    grey_seal_dark_delta: float = 30.0
-    grey_seal_dot_max_area: int = 6
-    grey_seal_dot_window: float = 0.025
-    grey_seal_dot_min_density: float = 0.005
+    """Classifier thresholds; every value is set in doc_types.yaml (its comments say why)."""
+
+    fuzzy_min_length: int
+    fuzzy_threshold: float
+    fuzzy_weight: float
+    margin: float
+    strong_score: float
+    card_aspect: float
+    card_aspect_tolerance: float
+    grey_page_max_colour: float
+    grey_seal_max_side: int
+    grey_seal_radius: tuple[float, float]
+    grey_seal_min_ring: float
+    grey_seal_dark_delta: float
+    grey_seal_dot_max_area: int
+    grey_seal_dot_window: float
+    grey_seal_dot_min_density: float
 
 
 class DocTypeData(BaseModel):
