@@ -80,6 +80,29 @@ class CopyMoveSettings(BaseModel):
     max_descriptor_distance: int = Field(gt=0)
 
 
+class LevelLineSettings(BaseModel):
+    """A re-typed line pasted level onto a tilted scan (pipeline.forensics_lines)."""
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+    work_long_side: int = Field(ge=512)
+    ink_contrast: float = Field(gt=0, lt=255)
+    min_char_height: float = Field(gt=0, lt=1)
+    max_char_height: float = Field(gt=0, lt=1)
+    max_char_width: float = Field(gt=0, lt=1)
+    join_gap_heights: float = Field(gt=0)
+    min_line_aspect: float = Field(ge=1)
+    min_line_width: float = Field(gt=0, lt=1)
+    min_chars: int = Field(ge=2)
+    max_points: int = Field(ge=100)
+    max_tilt_deg: float = Field(gt=0, le=45)
+    min_reference_width: float = Field(gt=0, lt=1)
+    min_reference_lines: int = Field(ge=2)
+    min_page_tilt_deg: float = Field(gt=0)
+    max_tilt_spread_deg: float = Field(gt=0)
+    level_max_deg: float = Field(ge=0)
+    margin_fraction: float = Field(ge=0, lt=0.5)
+
+
 class TamperSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     work_long_side: int = Field(ge=256)
@@ -98,6 +121,7 @@ class TamperSettings(BaseModel):
     max_height_fraction: float = Field(gt=0, le=1)
     min_score: float = Field(gt=0)
     copy_move: CopyMoveSettings
+    level_line: LevelLineSettings
 
 
 class TextLayerSettings(BaseModel):

@@ -12,6 +12,7 @@ what error-level analysis looks for, measured without a re-save) and compare it 
 block's wide neighbourhood; a compact, rectangular cluster of blocks that agree is reported
 with its box. Copy-move (the same patch pasted twice) would show as many keypoint pairs
 sharing one displacement; it is off by default because forms repeat glyphs and rows.
+A patch pasted square onto a tilted scan is found by its level text (forensics_lines).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import numpy as np
 from PIL import Image
 
 from pipeline.flags import make_flag
-from pipeline.forensics import TamperSettings, classify_software, config
+from pipeline.forensics import LevelLineSettings, TamperSettings, classify_software, config
+from pipeline.forensics_lines import level_lines
 from pipeline.models import BBox, Evidence, Flag, Page
 
 log = logging.getLogger(__name__)
@@ -310,7 +312,20 @@ def find_tampered_regions(image: Image.Image) -> list[Region]:
     regions = noise_regions(grey, s, scale)
     if s.copy_move.enabled:
         regions += copy_move_regions(grey, s, scale)
+    if s.level_line.enabled:
+        regions += level_line_regions(np.asarray(grey_full, dtype=np.uint8), s.level_line)
     return sorted(regions, key=lambda r: -r.score)
+
+
+def level_line_regions(grey: np.ndarray, s: LevelLineSettings) -> list[Region]:
+    """Lines printed level on a tilted scan; scored by how many tilt spreads they stand off."""
+    out = []
+    for ln in level_lines(grey, s):
+        off = abs(ln.page_tilt - ln.angle)
+        out.append(Region(ln.bbox, off / max(ln.tilt_spread, 0.05), "level-line",
+                          f"level-line: text at {ln.angle:+.2f}° on a page whose lines are tilted "
+                          f"{ln.page_tilt:+.2f}° (±{ln.tilt_spread:.2f}°)"))
+    return out
 
 
 def to_corrected_bbox(bbox: BBox, size: tuple[int, int], rotate: int, skew: float) -> BBox:

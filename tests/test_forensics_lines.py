@@ -1,0 +1,118 @@
+"""A value re-typed level onto a tilted scan (pipeline.forensics_lines).
+
+The pages are the sample generator's own certificates (samples.archive.compose on a plan with
+only the image_region_tampered defect), turned the way a flatbed scan turns them, degraded and
+saved as JPEG; the forgery is the generator's `tamper_patch` (a patch pasted square to the
+image, the value re-typed on it).
+"""
+
+from __future__ import annotations
+
+import random
+from functools import cache
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pipeline.forensics import config, screen_page
+from pipeline.forensics_image import to_corrected_bbox
+from pipeline.forensics_lines import _working_grey, level_lines, text_lines
+from samples.archive import compose, plan_archive, tamper_patch
+from tests.test_forensics_tamper import _font, _jpeg, _overlap, _page, degrade
+
+SETTINGS = config().tamper.level_line
+
+
+@cache
+def certificate(i: int) -> tuple[Image.Image, tuple[int, int, int, int], str]:
+    """Applicant i's rendered certificate page, the box of its certificate-number line and the
+    re-typed line a forger would paste there."""
+    plan = plan_archive(4, 90, 1.0, only=["image_region_tampered"])
+    doc = next(cd for cd in compose(plan, i).docs if cd.tamper)
+    assert doc.tamper is not None
+    page_no, box, _, new_text = doc.tamper
+    return doc.rendered.pages[page_no].convert("RGB"), box, new_text
+
+
+def tilted_scan(i: int, tilt: float) -> tuple[Image.Image, tuple[int, int, int, int], str]:
+    """Certificate i turned `tilt` degrees counter-clockwise and scanned; the number line's box
+    mapped into the turned page (the axis-aligned box around it)."""
+    img, box, text = certificate(i)
+    turned = img.rotate(tilt, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
+    return degrade(turned, "scan", i), to_corrected_bbox(box, img.size, 0, tilt), text
+
+
+def forge(page: Image.Image, box: tuple[int, int, int, int], text: str) -> Image.Image:
+    return _jpeg(tamper_patch(page, box, text, random.Random(7)), 88)
+
+
+def _grey(img: Image.Image) -> np.ndarray:
+    return np.asarray(img.convert("L"))
+
+
+@pytest.mark.parametrize("i,tilt", [(1, -2.5), (2, 1.4), (4, 3.8)])
+def test_each_line_is_measured_at_the_page_tilt(i, tilt):
+    page, _, _ = tilted_scan(i, tilt)
+    lines = text_lines(_working_grey(_grey(page), SETTINGS.work_long_side)[0], SETTINGS)
+    assert len(lines) >= 5, lines
+    angles = np.array([ln.angle for ln in lines])
+    # image y runs down, so a counter-clockwise turn is a negative slope
+    assert abs(np.median(angles) + tilt) <= 0.1, angles
+    assert np.all(np.abs(angles + tilt) <= 0.3), angles
+
+
+@pytest.mark.parametrize("i,tilt", [(1, 2.5), (2, -1.6), (3, 3.2), (4, -1.1)])
+def test_value_pasted_level_on_a_tilted_scan_is_found_where_it_was_pasted(i, tilt):
+    page, box, text = tilted_scan(i, tilt)
+    forged = forge(page, box, text)
+    found = level_lines(_grey(forged), SETTINGS)
+    assert len(found) >= 1, found
+    assert all(_overlap(f.bbox, box) > 0.5 for f in found), (found, box)
+    assert abs(found[0].page_tilt + tilt) <= 0.1 and abs(found[0].angle) <= SETTINGS.level_max_deg
+    flags = [f for f in screen_page(_page(forged)) if f.code == "IMAGE_REGION_TAMPERED"]
+    level = [f for f in flags if "level-line" in f.message_en]
+    assert level and all(_overlap(f.evidence[0].bbox, box) > 0.5 for f in level), (flags, box)
+
+
+@pytest.mark.parametrize("i,tilt", [(1, 2.2), (2, -3.0), (3, 1.2), (4, -1.05)])
+def test_clean_tilted_scans_have_no_level_line(i, tilt):
+    page, _, _ = tilted_scan(i, tilt)
+    assert level_lines(_grey(page), SETTINGS) == []
+
+
+def test_the_same_patch_on_a_straight_scan_is_not_evidence():
+    """No tilt to measure against: a level line on a level page proves nothing."""
+    page, box, text = tilted_scan(1, 0.0)
+    assert level_lines(_grey(forge(page, box, text)), SETTINGS) == []
+
+
+def test_level_imprint_counts_in_the_body_but_not_in_the_bottom_margin():
+    """Page numbers and fax/scanner imprints are printed level on the already tilted page, in
+    the margins: the same line is reported in the body of the page and not at its foot."""
+    def with_imprint(y_share: float) -> Image.Image:
+        page, _, _ = tilted_scan(2, 2.6)
+        d = ImageDraw.Draw(page)
+        d.text((page.width // 3, int(page.height * y_share)), "第1页共3页 2025-05-22 13:38 FAX 0523-86610000",
+               fill=(30, 30, 30), font=_font(page.height // 45))
+        return _jpeg(page, 88)
+
+    in_body = level_lines(_grey(with_imprint(0.55)), SETTINGS)
+    assert len(in_body) == 1 and abs(in_body[0].angle) <= SETTINGS.level_max_deg, in_body
+    assert level_lines(_grey(with_imprint(0.975)), SETTINGS) == []
+
+
+def test_phone_photo_with_perspective_is_left_alone():
+    """Perspective fans the line angles out: there is no common tilt to hold a line against."""
+    img, box, text = certificate(3)
+    w, h = img.size
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[90, 160], [w - 40, 0], [w - 10, h], [30, h - 190]])
+    warped = cv2.warpPerspective(np.asarray(img), cv2.getPerspectiveTransform(src, dst), (w, h),
+                                 borderValue=(255, 255, 255))
+    photo = forge(degrade(Image.fromarray(warped), "phone", 3), box, text)
+    lines = text_lines(_working_grey(_grey(photo), SETTINGS.work_long_side)[0], SETTINGS)
+    angles = np.array([ln.angle for ln in lines])
+    assert angles.max() - angles.min() >= 1.5, angles  # the photo really fans out
+    assert level_lines(_grey(photo), SETTINGS) == []
