@@ -105,7 +105,7 @@ def cer_counts(reference: str, hypothesis: str) -> tuple[int, int]:
 def _reference_pages(archive: Path) -> dict[tuple[str, str, int], EvalPage]:
     """(folder, file path, page) → EvalPage with the drawn words as reference text."""
     try:
-        from samples.archive import compose, plan_archive  # type: ignore[attr-defined]
+        from samples.archive import compose, plan_from_args  # type: ignore[attr-defined]
     except ImportError as exc:
         raise ConfigError("无法导入样本生成器（samples.archive）", f"samples.archive unavailable: {exc}") from exc
     manifest_path = archive / "manifest.json"
@@ -113,8 +113,7 @@ def _reference_pages(archive: Path) -> dict[tuple[str, str, int], EvalPage]:
         raise ConfigError(f"{archive} 不是样本档案（缺少 manifest.json）",
                           f"{archive} is not a sample archive (no manifest.json)")
     man = json.loads(manifest_path.read_text(encoding="utf-8"))
-    args = man["args"]
-    plan = plan_archive(args["applicants"], args["seed"], args["defect_rate"])
+    plan = plan_from_args(man["args"])
     out: dict[tuple[str, str, int], EvalPage] = {}
     for row in man["applicants"]:
         truth = json.loads((archive / "_truth" / f"{row['folder']}.json").read_text(encoding="utf-8"))

@@ -188,10 +188,17 @@ class _Slot:
         self.classes.add(expected_recommendation(k.flags))
 
 
-def plan_archive(n: int, seed: int, defect_rate: float = 0.5) -> ArchivePlan:
+def plan_archive(n: int, seed: int, defect_rate: float = 0.5, only: list[str] | None = None) -> ArchivePlan:
     """Who is in the archive and what is wrong with them. With n ≥ 40 every defect kind
-    appears at least once (kinds are dealt round-robin before random ones)."""
+    appears at least once (kinds are dealt round-robin before random ones). `only` limits
+    the defects to these kinds (to measure one detector on many cases)."""
     ad, dd = archive_data(), defects_data()
+    all_kinds = list(dd.kinds)
+    if only:
+        unknown = sorted(set(only) - {k.id for k in all_kinds})
+        if unknown:
+            raise ValueError(f"unknown defect kind(s): {', '.join(unknown)}")
+        all_kinds = [k for k in all_kinds if k.id in only]
     rng = random.Random(f"{seed}/plan")
     n_def = max(0, min(n, round(n * defect_rate)))
     defective = sorted(rng.sample(range(1, n + 1), n_def))
@@ -220,7 +227,7 @@ def plan_archive(n: int, seed: int, defect_rate: float = 0.5) -> ArchivePlan:
             cands[0].add(k, DefectAssignment(k.id, "self", None, variant))
         return True
 
-    kinds = list(dd.kinds)
+    kinds = all_kinds
     if n >= 40:
         queue = kinds[:]
     else:
@@ -252,6 +259,11 @@ def plan_archive(n: int, seed: int, defect_rate: float = 0.5) -> ArchivePlan:
                                         zipped=rng.random() < ad.zip_share))
     _assign_catalog(applicants, slots, rng)
     return ArchivePlan(seed, applicants, defect_rate)
+
+
+def plan_from_args(args: dict[str, Any]) -> ArchivePlan:
+    """The plan an archive was written from, given its manifest's `args`."""
+    return plan_archive(args["applicants"], args["seed"], args["defect_rate"], args.get("defects"))
 
 
 def _assign_catalog(applicants: list[ApplicantPlan], slots: dict[int, _Slot], rng: random.Random) -> None:
@@ -870,12 +882,15 @@ def _zip_some(folder: Path, files: list[dict[str, Any]], rng: random.Random) -> 
     return files
 
 
-def _args(n: int, seed: int, defect_rate: float) -> dict[str, Any]:
-    return {"applicants": n, "seed": seed, "defect_rate": defect_rate, "generator_version": GENERATOR_VERSION,
+def _args(n: int, seed: int, defect_rate: float, only: list[str] | None = None) -> dict[str, Any]:
+    args = {"applicants": n, "seed": seed, "defect_rate": defect_rate, "generator_version": GENERATOR_VERSION,
             "generator_fingerprint": generator_fingerprint()}
+    if only:
+        args["defects"] = sorted(only)
+    return args
 
 
-def archive_complete(out: Path, n: int, seed: int, defect_rate: float) -> bool:
+def archive_complete(out: Path, n: int, seed: int, defect_rate: float, only: list[str] | None = None) -> bool:
     """True if `out` holds a complete archive generated with these arguments."""
     m = out / MANIFEST
     if not m.is_file():
@@ -884,28 +899,29 @@ def archive_complete(out: Path, n: int, seed: int, defect_rate: float) -> bool:
         man = json.loads(m.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if man.get("args") != _args(n, seed, defect_rate) or not man.get("complete"):
+    if man.get("args") != _args(n, seed, defect_rate, only) or not man.get("complete"):
         return False
     return all((out / a["entry"]).exists() and (out / TRUTH_DIR / f"{a['folder']}.json").is_file()
                for a in man.get("applicants", []))
 
 
-def _write_one(args: tuple[int, int, float, int, str]) -> dict[str, Any]:
-    n, seed, rate, index, out = args
-    return write_applicant(plan_archive(n, seed, rate), index, Path(out))
+def _write_one(job: tuple[dict[str, Any], int, str]) -> dict[str, Any]:
+    args, index, out = job
+    return write_applicant(plan_from_args(args), index, Path(out))
 
 
 def write_archive(out: Path, n: int, seed: int, defect_rate: float = 0.5, progress: bool = False,
-                  workers: int = 1) -> dict[str, Any]:
+                  workers: int = 1, only: list[str] | None = None) -> dict[str, Any]:
     """Generate the whole archive; returns the manifest. Applicants are independent (their
     rngs are keyed by seed and index), so `workers` processes give the same bytes as one."""
-    plan = plan_archive(n, seed, defect_rate)
+    args = _args(n, seed, defect_rate, only)
+    plan = plan_from_args(args)
     private_dir(out)
     private_dir(out / TRUTH_DIR)
     stale = out / MANIFEST
     if stale.exists():
         stale.unlink()
-    jobs = [(n, seed, defect_rate, ap.index, str(out)) for ap in plan.applicants]
+    jobs = [(args, ap.index, str(out)) for ap in plan.applicants]
     if workers > 1 and len(jobs) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -929,7 +945,7 @@ def write_archive(out: Path, n: int, seed: int, defect_rate: float = 0.5, progre
              "flags_expected": t["flags_expected"], "recommendation": t["recommendation"]} for t in truths]
     from samples.people import REFERENCE_DATE
 
-    manifest = {"generator": "credcase samples generate", "args": _args(n, seed, defect_rate),
+    manifest = {"generator": "credcase samples generate", "args": args,
                 "reference_date": REFERENCE_DATE.isoformat(),  # "today" of the corpus: check validity against it
                 "truth_dir": TRUTH_DIR, "applicants": rows, "complete": True}
     atomic_write_text(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -945,8 +961,7 @@ def verify_truth(archive_dir: Path) -> list[str]:
     page, every listed file exists, expected catalogue ids exist. Returns the problems found."""
     archive_dir = Path(archive_dir)
     man = json.loads((archive_dir / MANIFEST).read_text(encoding="utf-8"))
-    args = man["args"]
-    plan = plan_archive(args["applicants"], args["seed"], args["defect_rate"])
+    plan = plan_from_args(man["args"])
     ids = {e.id for e in _catalog_entries()}
     problems: list[str] = []
     for row in man["applicants"]:

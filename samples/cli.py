@@ -18,17 +18,37 @@ def _rate(text: str) -> float:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from samples.archive import archive_complete, write_archive
 
+    if args.list_defects:
+        from samples.defects import defects_data
+
+        for k in defects_data().kinds:
+            print(f"{k.id:32} {k.category:13} {', '.join(k.flags)}")
+        return 0
+    if args.out is None:
+        from pipeline.errors import ConfigError
+
+        raise ConfigError("请用 --out 指定样本库目录", "--out ARCHIVE_DIR is required")
     out: Path = args.out
-    if args.if_missing and archive_complete(out, args.applicants, args.seed, args.defect_rate):
+    only = [k.strip() for k in args.defects.split(",") if k.strip()] if args.defects else None
+    if args.if_missing and archive_complete(out, args.applicants, args.seed, args.defect_rate, only):
         print(f"样本库已存在，跳过 / archive already complete: {out}")
         return 0
     if args.applicants < 1:
         from pipeline.errors import ConfigError
 
         raise ConfigError("申请人数量至少为 1", "--applicants must be at least 1")
+    if only:
+        from samples.defects import defects_data
+
+        unknown = sorted(set(only) - {k.id for k in defects_data().kinds})
+        if unknown:
+            from pipeline.errors import ConfigError
+
+            raise ConfigError(f"未知的缺陷类型：{', '.join(unknown)}（--list-defects 查看）",
+                              f"unknown defect kind(s): {', '.join(unknown)} (see --list-defects)")
     t0 = time.monotonic()
     man = write_archive(out, args.applicants, args.seed, args.defect_rate, progress=args.verbose_list,
-                        workers=args.workers)
+                        workers=args.workers, only=only)
     n_def = sum(1 for a in man["applicants"] if a["defects"])
     print(f"已生成 {len(man['applicants'])} 名申请人（{n_def} 名含缺陷）/ wrote {len(man['applicants'])} applicants "
           f"({n_def} with defects) → {out}  truth: {out / man['truth_dir']}  ({time.monotonic() - t0:.0f} s)")
@@ -49,7 +69,7 @@ def register(sub) -> None:  # noqa: ANN001
     p = sub.add_parser("samples", help="样本库 / labelled sample archive")
     ssub = p.add_subparsers(dest="samples_command", metavar="SUBCOMMAND")
     g = ssub.add_parser("generate", help="生成带标注的样本库 / generate a labelled sample archive")
-    g.add_argument("--out", type=Path, required=True, help="archive folder to write")
+    g.add_argument("--out", type=Path, help="archive folder to write (required unless --list-defects)")
     g.add_argument("--applicants", type=int, default=10, help="number of applicants (default 10)")
     g.add_argument("--seed", type=int, default=2022, help="random seed (same seed → identical files)")
     g.add_argument("--defect-rate", type=_rate, default=0.5, help="share of applicants with defects (default 0.5)")
@@ -58,6 +78,10 @@ def register(sub) -> None:  # noqa: ANN001
     g.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes writing applicants in parallel (same files either way)")
     g.add_argument("--list", dest="verbose_list", action="store_true", help="print each applicant as written")
+    g.add_argument("--defects", metavar="KIND[,KIND…]",
+                   help="only these defect kinds (e.g. image_region_tampered with --defect-rate 1 to measure "
+                        "one detector on many cases); --list-defects prints the kinds")
+    g.add_argument("--list-defects", action="store_true", help="print the defect kinds and exit")
     g.set_defaults(handler=_cmd_generate)
     v = ssub.add_parser("verify", help="核对真值与生成器 / check the truth files against the generator")
     v.add_argument("archive", type=Path)

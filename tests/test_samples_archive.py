@@ -51,6 +51,31 @@ def test_every_defect_kind_appears_with_40_applicants(n, seed, rate):
             assert k.kinds is None or ap.kind in k.kinds
 
 
+@pytest.mark.parametrize("only", [["image_region_tampered"], ["name_mismatch", "pdf_modified"]])
+def test_plan_limited_to_some_defect_kinds(only):
+    """--defects: every defective applicant carries only the named kinds, each of them dealt."""
+    plan = plan_archive(24, 777, 1.0, only)
+    kinds = [a.kind for ap in plan.applicants for a in ap.defects]
+    assert all(ap.defects for ap in plan.applicants)
+    assert set(kinds) == set(only)
+    assert plan_archive(24, 777, 1.0) != plan  # the full mix is another archive
+    with pytest.raises(ValueError, match="no_such_kind"):
+        plan_archive(5, 1, 1.0, ["no_such_kind"])
+
+
+def test_defect_limited_archive_records_its_kinds(tmp_path):
+    """The manifest says which kinds the archive was limited to, so --if-missing, verify and
+    ocr_eval re-plan the same archive."""
+    import samples.archive as A
+
+    man = A._args(5, 2, 1.0, ["image_region_tampered"])
+    assert man["defects"] == ["image_region_tampered"]
+    assert "defects" not in A._args(5, 2, 1.0)  # archives made without --defects keep their args
+    plan = A.plan_from_args(man)
+    assert {a.kind for ap in plan.applicants for a in ap.defects} == {"image_region_tampered"}
+    assert not archive_complete(tmp_path, 5, 2, 1.0, ["image_region_tampered"])
+
+
 def test_plan_is_deterministic_and_cycles_the_catalogue():
     a, b = plan_archive(60, 5, 0.5), plan_archive(60, 5, 0.5)
     assert [(x.kind, x.catalog_id, [d.kind for d in x.defects]) for x in a.applicants] == \
