@@ -83,7 +83,26 @@ def test_skew_is_measured_and_removed(en_page_img):
     assert "Certified Welding Inspector" in res.text
 
 
-def test_auto_routes_chinese_to_rapidocr_and_clean_latin_to_tesseract(en_page_img, zh_page_img):
+def test_auto_reads_pages_rapidocr_lays_out_from_its_own_detection(en_page_img, zh_page_img):
+    """With the layout from RapidOCR's detector, both pages are recognised from that detection:
+    no tesseract, no second detection (`recognize` is the detect-again path)."""
+    tess, rapid = Counting(TesseractBackend()), Counting(RapidBackend())
+    rapid.layout, rapid.read_layout = rapid.inner.layout, rapid.inner.read_layout  # type: ignore[attr-defined]
+    router = OcrRouter("auto", backends={"tesseract": tess, "rapidocr": rapid})
+    en = router.read(as_page(en_page_img))
+    zh = router.read(as_page(zh_page_img))
+    assert (en.engine, zh.engine, tess.calls, rapid.calls) == ("rapidocr", "rapidocr", 0, 0)
+    assert "Certified Welding Inspector" in en.text and "学位证书" in zh.text
+
+
+def test_auto_without_a_layout_routes_chinese_to_rapidocr_and_clean_latin_to_tesseract(
+        monkeypatch, en_page_img, zh_page_img):
+    import pipeline.ocr as router_module
+    from pipeline.ocr.settings import ocr_settings
+
+    base = ocr_settings()
+    no_layout = base.model_copy(update={"preprocess": base.preprocess.model_copy(update={"rapid_layout": False})})
+    monkeypatch.setattr(router_module, "ocr_settings", lambda: no_layout)
     tess, rapid = Counting(TesseractBackend()), Counting(RapidBackend())
     router = OcrRouter("auto", backends={"tesseract": tess, "rapidocr": rapid})
     assert router.read(as_page(en_page_img)).engine == "tesseract"
@@ -107,10 +126,10 @@ def test_cache_second_read_calls_no_engine(tmp_path: Path, en_page_img):
     assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
     files = list(cache_dir.rglob("*.json"))
     assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
-    # a different engine mode is a different key
-    other = OcrRouter("auto", cache=OcrCache(cache_dir), backends={"tesseract": tess})
+    # a different engine mode is a different key: read again, not taken from the cache
+    other = OcrRouter("auto", cache=OcrCache(cache_dir))
     other.read(as_page(turned))
-    assert tess.calls == 2
+    assert sum(other.routed.values()) == 1 and len(list(cache_dir.rglob("*.json"))) == 2
 
 
 def test_get_router_is_cached_per_process(tmp_path: Path):
@@ -179,6 +198,43 @@ def test_rapidocr_boxes_are_in_page_coordinates_after_downscaling():
     text_w = 13 * 64
     assert abs(x0 - 1200) < 40 and abs(x1 - (1200 + text_w)) < 60
     assert 2600 - 10 < y0 < 2600 + 40 and 2600 + 40 < y1 < 2600 + 110
+
+
+@pytest.mark.parametrize("turn,tilt", [(0, 2.5), (90, -1.5), (180, 3.0), (270, 0.0)])
+def test_rapidocr_layout_turns_and_deskews_and_boxes_land_on_the_corrected_page(turn, tilt):
+    """RapidOCR's detection gives the page's quarter turns and skew; the words it reads from
+    that detection are boxed in the corrected page (turned upright and deskewed), where the
+    same words are found when the corrected page is read afresh."""
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.ocr.preprocess import deskew
+
+    page = Image.new("RGB", (2480, 3508), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(SANS_CJK, 60)
+    lines = ["泰州市国际职业资格比照认定申报表", "姓名 张伟  性别 男  出生日期 1988年3月8日",
+             "工作单位 泰州瑞康医药有限公司", "证书编号 ACRP-635442  发证日期 2021年5月1日"]
+    for i, text in enumerate(lines):
+        draw.text((300, 600 + 260 * i), text, font=font, fill="black")
+    scanned = rotate_clockwise(page.rotate(tilt, resample=Image.Resampling.BICUBIC, fillcolor="white"),
+                               (360 - turn) % 360)
+    backend = RapidBackend()
+    layout = backend.layout(scanned)
+    assert layout is not None and layout.rotate == turn
+    assert abs(layout.skew - (-tilt if tilt else 0.0)) <= 0.3, layout.skew
+    corrected = deskew(rotate_clockwise(scanned, layout.rotate), layout.skew)
+    laid_out = backend.read_layout(layout, corrected.size)
+    assert "泰州瑞康医药有限公司" in squash(laid_out.text)
+    afresh = backend.recognize(corrected)
+
+    def box_of(res, needle):
+        line = next(ln for ln in res.lines if needle in squash(ln.text))
+        return (min(w.bbox[0] for w in line.words), min(w.bbox[1] for w in line.words),
+                max(w.bbox[2] for w in line.words), max(w.bbox[3] for w in line.words))
+
+    for needle in ("泰州瑞康医药有限公司", "ACRP-635442"):
+        a, b = box_of(laid_out, needle), box_of(afresh, needle)
+        assert max(abs(u - v) for u, v in zip(a, b, strict=True)) <= 25, (needle, a, b)
 
 
 def test_low_confidence_osd_is_checked_by_the_judge_high_confidence_is_not(monkeypatch, zh_card_img):

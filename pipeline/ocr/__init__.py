@@ -3,9 +3,14 @@
     router = get_router("auto", cache_dir)
     result = router.read(page)   # also sets page.corrected and page.info.ocr
 
-`auto` routes by what was measured (see pipeline/data/ocr.yaml, `routing`): pages whose script
-tesseract OSD calls Han go to RapidOCR; other pages are read by tesseract first and handed to
-RapidOCR only when tesseract is unsure or finds Chinese. Text-layer PDF pages need no OCR.
+`auto` routes by what was measured (see pipeline/data/ocr.yaml, `preprocess.rapid_layout` and
+`routing`). Text-layer PDF pages need no OCR. RapidOCR's line detector turns a page upright and
+measures its skew, and RapidOCR recognises the page from that same detection: on Latin pages
+too this was both faster and more accurate than tesseract (8 certificate/passport pages: CER
+0.004 at 0.80 s/page against 0.21 at 1.41 s). Where the detector cannot tell (no text lines,
+unclear direction), tesseract OSD decides orientation and script: Han pages go to RapidOCR,
+others are read by tesseract first and handed to RapidOCR only when tesseract is unsure or
+finds Chinese.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pipeline.errors import ConfigError
 from pipeline.models import OcrEngineName, OcrResult, Page
 from pipeline.ocr.base import OcrBackend
 from pipeline.ocr.cache import OcrCache
-from pipeline.ocr.preprocess import apply_known, normalise_background, prepare
+from pipeline.ocr.preprocess import apply_known, deskew, normalise_background, prepare, rotate_clockwise
 from pipeline.ocr.settings import file_error, ocr_settings
 from pipeline.ocr.text import cjk_fraction
 
@@ -94,12 +99,18 @@ class OcrRouter:
                 page.info.ocr = hit
                 return hit
         t0 = time.perf_counter()
-        if self.preprocess:
-            prep = prepare(page.image, normalise=False, judge=self._direction_judge())
-            image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
+        layout = self._rapid_layout(page.image) if self.preprocess else None
+        if layout is not None:
+            rotate, skew = layout.rotate, layout.skew
+            image = deskew(rotate_clockwise(page.image, rotate), skew)
+            result = self.backend(OcrEngineName.RAPIDOCR).read_layout(layout, image.size)  # type: ignore[attr-defined]
         else:
-            image, rotate, skew, script = page.image, 0, 0.0, ""
-        result = self._recognise(image, script, normalise)
+            if self.preprocess:
+                prep = prepare(page.image, normalise=False, judge=self._direction_judge())
+                image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
+            else:
+                image, rotate, skew, script = page.image, 0, 0.0, ""
+            result = self._recognise(image, script, normalise)
         result.rotation, result.skew = rotate, skew
         result.seconds = round(time.perf_counter() - t0, 3)
         page.corrected = image
@@ -108,6 +119,14 @@ class OcrRouter:
         if self.cache is not None and key:
             self.cache.put(key, self.mode.value, self.cache_version, result)
         return result
+
+    def _rapid_layout(self, image):
+        """Where RapidOCR reads pages anyway (auto, rapidocr), its own detection also gives
+        orientation and skew; None (→ tesseract OSD) when it cannot tell or is not in use."""
+        if self.mode == OcrEngineName.TESSERACT or not ocr_settings().preprocess.rapid_layout:
+            return None
+        layout = getattr(self.backend(OcrEngineName.RAPIDOCR), "layout", None)
+        return layout(image) if layout is not None else None
 
     def _direction_judge(self):
         """RapidOCR's line classifier settles 0° vs 180° where RapidOCR is in use anyway."""

@@ -47,6 +47,7 @@ class PreprocessSettings(_Strict):
     skew_min_deg: float
     skew_max_side: int
     normalise_background: bool
+    rapid_layout: bool
 
 
 class TesseractSettings(_Strict):
