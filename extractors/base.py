@@ -86,6 +86,11 @@ class Hit:
         return min(ln.conf for ln in self.lines) * self.weight
 
 
+# A bracketed qualifier that ends in a colon or a 姓名/名称 is still the label ("乙方（劳动者）姓名：",
+# "甲方（用人单位）名称："), also when OCR misreads it so the longer label does not match.
+_LABEL_QUALIFIER = re.compile(r"\s*[（(][^（()）\d]{1,8}[）)]\s*(?:(?:姓名|名称)\s*[:：]?|[:：])")
+
+
 def _norm_label(text: str) -> str:
     return _WS.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
@@ -225,6 +230,10 @@ class DocContext:
     def _candidates(self, ln: Line, start: int, end: int, lab: str, stop_labels: Sequence[str], below: bool,
                     right: bool, max_below: float) -> Iterable[Hit]:
         rest = ln.text[end:]
+        qualifier = _LABEL_QUALIFIER.match(rest)
+        if qualifier:  # "乙方（劳动旨）姓名：…": the rest of a label OCR misread, not the value
+            end += qualifier.end()
+            rest = rest[qualifier.end():]
         cut = len(rest)
         for stop in stop_labels:
             span = find_in_line(rest, stop)

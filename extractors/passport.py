@@ -115,7 +115,7 @@ def _same_name_but_one_slip(visual: str, mrz: str) -> bool:
 def _folded_words(text: str) -> list[str]:
     """Words without case or accents (OCR drops the é of Prénoms)."""
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return [w.casefold() for w in re.split(r"[\s/]+", plain) if w]
+    return [w.casefold() for w in re.split(r"[\s/'‘’`\".,:;|]+", plain) if w]
 
 
 def _label_words(stops: list[str]) -> set[str]:

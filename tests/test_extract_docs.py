@@ -384,6 +384,16 @@ def test_labor_contract_two_pages(engine):
     assert f["work_location"].evidence[0].page == 2
 
 
+@pytest.mark.parametrize("label", ["乙方（劳动旨）姓名：", "乙方(劳动着)姓名 ", "乙方（劳动者）："])
+def test_labor_contract_misread_label_qualifier_is_not_the_name(label):
+    """Eval corpus A0028 (photocopy): "乙方（劳动旨）姓名：Jessica Sarah Smith 性别：女" gave the name
+    劳动旨 — the longer label no longer matched, "乙方" did and took its qualifier as the value."""
+    rows = ["劳动合同书", "甲方（用人单位）名称：泰州康泰医药有限公司", f"{label}Jessica Sarah Smith 性别：女"]
+    f = run(DocType.LABOR_CONTRACT, [make_page(rows, "rapidocr", file="contract.pdf")])
+    assert f["name"].value == "Jessica Sarah Smith"
+    assert f["employer"].value == "泰州康泰医药有限公司"
+
+
 def test_labor_contract_open_ended():
     p1 = make_page(CONTRACT_P1, file="contract.pdf", page=1)
     p2 = make_page(["本合同为无固定期限劳动合同，自2021年3月1日起至法定解除或终止条件出现时止。",

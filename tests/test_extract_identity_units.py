@@ -157,6 +157,16 @@ def test_passport_bilingual_labels_are_not_the_name() -> None:
     assert f["mrz_valid"].value is True and f["mrz_visual_mismatch"].value is False
 
 
+def test_passport_stray_apostrophe_in_the_bilingual_label_is_not_the_surname() -> None:
+    """Eval corpus A0027 (photocopy): RapidOCR read "Surname /'Nom" and the surname became NOM."""
+    lines = _uk_passport_lines()
+    lines[3] = L("Surname /'Nom", 439, 258, 600, 272)
+    doc, pages = _doc("passport", {"p.jpg": lines}, size=(1300, 1000))
+    f = extract(doc, pages)
+    assert f["name_latin"].value == "JONES, OLIVIA EMMA"
+    assert f["mrz_visual_mismatch"].value is False
+
+
 def test_passport_one_ocr_slip_in_the_mrz_name_is_not_a_mismatch_another_name_is() -> None:
     slip = "P<GBRJIONES<<OLIVIA<EMMA<<<<<<<<<<<<<<<<<<<<<"  # OCR read an I into JONES
     f = extract(*_doc("passport", {"p.jpg": _uk_passport_lines(slip)}, size=(1300, 1000)))
