@@ -98,6 +98,7 @@ class LevelLineSettings(BaseModel):
     min_reference_width: float = Field(gt=0, lt=1)
     min_reference_lines: int = Field(ge=2)
     min_page_tilt_deg: float = Field(gt=0)
+    measured_tilt_margin_deg: float = Field(ge=0)
     max_tilt_spread_deg: float = Field(gt=0)
     level_max_deg: float = Field(ge=0)
     margin_fraction: float = Field(ge=0, lt=0.5)

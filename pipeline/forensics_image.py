@@ -159,6 +159,7 @@ class Region:
     score: float
     method: str
     detail: str
+    detail_zh: str = ""
 
 
 def _block_sum(a: np.ndarray, b: int) -> np.ndarray:
@@ -232,7 +233,8 @@ def _regions_from_mask(mask: np.ndarray, z: np.ndarray, valid: np.ndarray, s: Ta
         b = s.block / scale
         bbox = (int(x * b), int(y * b), int((x + w) * b), int((y + h) * b))
         out.append(Region(bbox, score, method,
-                          f"{method}: {n} blocks, score {score:.1f}, mean z {zs.mean():+.1f}, fill {fill:.2f}"))
+                          f"{method}: {n} blocks, score {score:.1f}, mean z {zs.mean():+.1f}, fill {fill:.2f}",
+                          f"该区域纸面噪声{'偏低' if zs.mean() < 0 else '偏高'}，与周围纸张不一致（{n} 块，得分 {score:.1f}）"))
     return out
 
 
@@ -294,26 +296,34 @@ def copy_move_regions(grey: np.ndarray, s: TamperSettings, scale: float) -> list
         regions.append(Region((int(x0 * inv), int(y0 * inv), int(x1 * inv), int(y1 * inv)),
                               float(len(prs)), "copy-move",
                               f"copy-move: {len(prs)} keypoint pairs shifted by "
-                              f"({key[0] * 4 * inv:.0f}, {key[1] * 4 * inv:.0f}) px"))
+                              f"({key[0] * 4 * inv:.0f}, {key[1] * 4 * inv:.0f}) px",
+                              f"同一图块在页面中出现两次（{len(prs)} 对特征点，位移 "
+                              f"{key[0] * 4 * inv:.0f}, {key[1] * 4 * inv:.0f} 像素）"))
     return regions
 
 
-def find_tampered_regions(image: Image.Image) -> list[Region]:
-    """All suspicious regions of one page image, boxes in that image's pixel coordinates."""
+def find_tampered_regions(image: Image.Image, measured_tilt: float | None = None) -> list[Region]:
+    """All suspicious regions of one page image, boxes in that image's pixel coordinates.
+
+    `measured_tilt`: the skew OCR measured on this page, if any. A page it found straight
+    (well under level_line.min_page_tilt_deg) skips the level-line test, which could only
+    conclude the same."""
     s = config().tamper
-    grey_full = image.convert("L")
+    grey_full = np.asarray(image.convert("L"))
     # bin by an integer factor: averages f×f pixels without resampling across JPEG blocks
-    f = max(1, -(-max(grey_full.size) // s.work_long_side)) * s.noise_bin
-    grey = np.asarray(grey_full, dtype=np.float32)
+    # (an area resize by a whole factor is exactly that block mean)
+    f = max(1, -(-max(grey_full.shape) // s.work_long_side)) * s.noise_bin
+    grey = grey_full.astype(np.float32)
     if f > 1:
         h, w = grey.shape[0] // f * f, grey.shape[1] // f * f
-        grey = grey[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+        grey = np.asarray(cv2.resize(grey[:h, :w], (w // f, h // f), interpolation=cv2.INTER_AREA), np.float32)
     scale = 1.0 / f
     regions = noise_regions(grey, s, scale)
     if s.copy_move.enabled:
         regions += copy_move_regions(grey, s, scale)
-    if s.level_line.enabled:
-        regions += level_line_regions(np.asarray(grey_full, dtype=np.uint8), s.level_line)
+    ll = s.level_line
+    if ll.enabled and (measured_tilt is None or abs(measured_tilt) >= ll.min_page_tilt_deg - ll.measured_tilt_margin_deg):
+        regions += level_line_regions(grey_full, ll)
     return sorted(regions, key=lambda r: -r.score)
 
 
@@ -324,7 +334,9 @@ def level_line_regions(grey: np.ndarray, s: LevelLineSettings) -> list[Region]:
         off = abs(ln.page_tilt - ln.angle)
         out.append(Region(ln.bbox, off / max(ln.tilt_spread, 0.05), "level-line",
                           f"level-line: text at {ln.angle:+.2f}° on a page whose lines are tilted "
-                          f"{ln.page_tilt:+.2f}° (±{ln.tilt_spread:.2f}°)"))
+                          f"{ln.page_tilt:+.2f}° (±{ln.tilt_spread:.2f}°)",
+                          f"此行文字是水平的（{ln.angle:+.2f}°），而本页其余文字都倾斜 {ln.page_tilt:+.2f}°"
+                          f"（±{ln.tilt_spread:.2f}°）：像是粘贴上去的"))
     return out
 
 
@@ -362,10 +374,10 @@ def screen_page_pixels(page: Page) -> list[Flag]:
     mapped = page.image is not None and page.corrected is not None and ocr is not None
     frame = "corrected page image (OCR coordinates)" if mapped or page.image is None else "decoded page image"
     flags: list[Flag] = []
-    for r in find_tampered_regions(image)[:3]:
+    for r in find_tampered_regions(image, ocr.skew if ocr is not None and ocr.engine != "text_layer" else None)[:3]:
         bbox = to_corrected_bbox(r.bbox, image.size, ocr.rotation, ocr.skew) if mapped and ocr else r.bbox
         detail = f"{r.detail}; bbox {list(bbox)} in {frame}"
         flags.append(make_flag("IMAGE_REGION_TAMPERED",
                                [Evidence(file=page.info.file, page=page.info.page, bbox=bbox)],
-                               detail=detail))
+                               detail=detail, detail_zh=r.detail_zh or r.detail))
     return flags

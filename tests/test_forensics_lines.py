@@ -74,6 +74,7 @@ def test_value_pasted_level_on_a_tilted_scan_is_found_where_it_was_pasted(i, til
     flags = [f for f in screen_page(_page(forged)) if f.code == "IMAGE_REGION_TAMPERED"]
     level = [f for f in flags if "level-line" in f.message_en]
     assert level and all(_overlap(f.evidence[0].bbox, box) > 0.5 for f in level), (flags, box)
+    assert "此行文字是水平的" in level[0].message_zh  # the clerk reads why, in Chinese first
 
 
 @pytest.mark.parametrize("i,tilt", [(1, 2.2), (2, -3.0), (3, 1.2), (4, -1.05)])

@@ -1,7 +1,10 @@
 """RapidOCR (PP-OCR ONNX models bundled with rapidocr 3.10): strong on Chinese and on poor scans.
 
 Loaded once per process with the default bundled models, one onnxruntime thread per session
-(the workers already use the cores) and quiet logging."""
+(the workers already use the cores) and quiet logging. `layout` runs RapidOCR's detector (and
+its 0/180° line classifier) once per page to turn it upright and measure its skew, and
+`read_layout` recognises the lines of that same detection; both step through the pinned
+rapidocr 3.10's own pipeline objects, which its public call does not expose."""
 
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ class RapidBackend:
                     "Global.return_word_box": True,
                     "Global.text_score": conf.text_score,
                     "Global.use_cls": conf.use_cls,
+                    "Rec.rec_batch_num": conf.rec_batch_num,
                     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 })
@@ -66,19 +70,14 @@ class RapidBackend:
         Uses the pinned rapidocr 3.10's own detector and classifier objects directly (no public
         call runs detection and classification without recognition)."""
         engine = self._load()
-        conf = ocr_settings().preprocess
         try:
             arr = engine.load_img(image.convert("RGB"))
             det = engine._load_det_model()(arr)
             boxes = det.boxes if det.boxes is not None else []
-            crops = [c for c in (engine.crop_text_regions(arr, boxes) if len(boxes) else [])
-                     if c.shape[1] >= conf.direction_min_aspect * c.shape[0]]
-            votes = engine._load_cls_model()(crops).cls_res if crops else []
+            crops = engine.crop_text_regions(arr, boxes) if len(boxes) else []
+            return _direction_votes(engine, crops)
         except Exception as exc:
             raise OcrEngineError(f"RapidOCR 方向判断失败：{exc}", f"RapidOCR direction check failed: {exc}") from exc
-        upright = sum(float(score) for label, score in votes or () if str(label) == "0")
-        flipped = sum(float(score) for label, score in votes or () if str(label) == "180")
-        return upright, flipped
 
     def recognize(self, image: Image.Image) -> OcrResult:
         engine = self._load()
@@ -112,10 +111,7 @@ class RapidBackend:
                 det = _detect(engine, small)
                 if det is None:
                     return None
-            wide = [c for c in det.crops if c.shape[1] >= conf.direction_min_aspect * c.shape[0]]
-            votes = engine._load_cls_model()(wide).cls_res if wide else []
-            upright = sum(float(sc) for label, sc in votes or () if str(label) == "0")
-            flipped = sum(float(sc) for label, sc in votes or () if str(label) == "180")
+            upright, flipped = _direction_votes(engine, det.crops)
             best, other = max(upright, flipped), min(upright, flipped)
             if best < conf.direction_min_evidence or best < conf.direction_min_ratio * other:
                 return None
@@ -129,7 +125,7 @@ class RapidBackend:
         skew = _skew_of(det.boxes)
         if abs(skew) < conf.skew_min_deg or abs(skew) > conf.skew_max_deg:
             skew = 0.0
-        return PageLayout(det, rotate, skew, scale, best)
+        return PageLayout(det, rotate, skew, scale)
 
     def read_layout(self, layout: PageLayout, size: tuple[int, int]) -> OcrResult:
         """Read the lines `layout` detected; boxes land in the upright, deskewed page of `size`
@@ -174,13 +170,24 @@ class Detection:
 class PageLayout:
     """What `RapidBackend.layout` found: the detection on the upright reading copy, the
     quarter turns (clockwise) and the deskew angle (PIL/cv2 sign) that make the page upright,
-    the factor from the copy to the page, and the direction evidence."""
+    and the factor from the copy to the page."""
 
     det: Detection
     rotate: int
     skew: float
     scale: float
-    evidence: float
+
+
+def _direction_votes(engine: Any, crops: list[Any]) -> tuple[float, float]:
+    """RapidOCR's 0/180° line classifier on the detected lines: (upright, upside-down) summed
+    confidence. Lines no wider than `direction_min_aspect` × their height (single characters,
+    stamps) are left out: they read the same either way up."""
+    min_aspect = ocr_settings().preprocess.direction_min_aspect
+    wide = [c for c in crops if c.shape[1] >= min_aspect * c.shape[0]]
+    votes = engine._load_cls_model()(wide).cls_res if wide else []
+    upright = sum(float(sc) for label, sc in votes or () if str(label) == "0")
+    flipped = sum(float(sc) for label, sc in votes or () if str(label) == "180")
+    return upright, flipped
 
 
 def _reading_copy(image: Image.Image) -> tuple[Image.Image, float]:

@@ -60,6 +60,7 @@ class RapidSettings(_Strict):
     text_score: float
     max_side: int
     use_cls: bool
+    rec_batch_num: int
 
 
 class RoutingSettings(_Strict):
