@@ -93,6 +93,8 @@ class LevelLineSettings(BaseModel):
     min_line_aspect: float = Field(ge=1)
     min_line_width: float = Field(gt=0, lt=1)
     min_chars: int = Field(ge=2)
+    stray_max_height: float = Field(gt=1)
+    stray_max_width: float = Field(gt=0)
     max_points: int = Field(ge=100)
     max_tilt_deg: float = Field(gt=0, le=45)
     min_reference_width: float = Field(gt=0, lt=1)

@@ -88,7 +88,7 @@ def text_lines(grey: np.ndarray, s: LevelLineSettings) -> list[TextLine]:
             continue
         # rules, table borders and stray marks inside the line would steer its angle
         mh = float(np.median(heights[ids]))
-        keep = ids[(heights[ids] <= 1.6 * mh) & (widths[ids] <= 2.5 * mh)]
+        keep = ids[(heights[ids] <= s.stray_max_height * mh) & (widths[ids] <= s.stray_max_width * mh)]
         py, px = np.nonzero(in_line & np.isin(comp, keep))
         if len(px) < s.min_chars * 4:
             continue
