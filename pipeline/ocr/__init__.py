@@ -23,7 +23,7 @@ from pipeline.errors import ConfigError
 from pipeline.models import OcrEngineName, OcrResult, Page
 from pipeline.ocr.base import OcrBackend
 from pipeline.ocr.cache import OcrCache
-from pipeline.ocr.preprocess import apply_known, deskew, normalise_background, prepare, rotate_clockwise
+from pipeline.ocr.preprocess import apply_known, normalise_background, prepare
 from pipeline.ocr.settings import file_error, ocr_settings
 from pipeline.ocr.text import cjk_fraction
 
@@ -102,7 +102,7 @@ class OcrRouter:
         layout = self._rapid_layout(page.image) if self.preprocess else None
         if layout is not None:
             rotate, skew = layout.rotate, layout.skew
-            image = deskew(rotate_clockwise(page.image, rotate), skew)
+            image = apply_known(page.image, rotate, skew)
             result = self.backend(OcrEngineName.RAPIDOCR).read_layout(layout, image.size)  # type: ignore[attr-defined]
         else:
             if self.preprocess:

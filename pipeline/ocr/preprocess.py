@@ -170,6 +170,7 @@ def prepare(img: Image.Image, normalise: bool | None = None, judge: DirectionJud
 
 
 def apply_known(img: Image.Image, rotate: int, skew: float, normalise: bool = False) -> Image.Image:
-    """Re-create the corrected image from cached rotation/skew without detecting again."""
+    """The corrected image from a known rotation and skew (cached, or measured by RapidOCR's
+    layout) without detecting them again."""
     out = deskew(rotate_clockwise(img, rotate), skew)
     return normalise_background(out) if normalise else out
