@@ -188,6 +188,14 @@ class _Slot:
         self.classes.add(expected_recommendation(k.flags))
 
 
+class UnknownDefectKind(ValueError):
+    """`only` named defect kinds that samples/data/defects.yaml does not have."""
+
+    def __init__(self, unknown: list[str]) -> None:
+        super().__init__(f"unknown defect kind(s): {', '.join(unknown)}")
+        self.unknown = unknown
+
+
 def plan_archive(n: int, seed: int, defect_rate: float = 0.5, only: list[str] | None = None) -> ArchivePlan:
     """Who is in the archive and what is wrong with them. With n ≥ 40 every defect kind
     appears at least once (kinds are dealt round-robin before random ones). `only` limits
@@ -197,7 +205,7 @@ def plan_archive(n: int, seed: int, defect_rate: float = 0.5, only: list[str] | 
     if only:
         unknown = sorted(set(only) - {k.id for k in all_kinds})
         if unknown:
-            raise ValueError(f"unknown defect kind(s): {', '.join(unknown)}")
+            raise UnknownDefectKind(unknown)
         all_kinds = [k for k in all_kinds if k.id in only]
     rng = random.Random(f"{seed}/plan")
     n_def = max(0, min(n, round(n * defect_rate)))

@@ -16,7 +16,7 @@ def _rate(text: str) -> float:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from samples.archive import archive_complete, write_archive
+    from samples.archive import UnknownDefectKind, archive_complete, write_archive
 
     if args.list_defects:
         from samples.defects import defects_data
@@ -37,18 +37,16 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         from pipeline.errors import ConfigError
 
         raise ConfigError("申请人数量至少为 1", "--applicants must be at least 1")
-    if only:
-        from samples.defects import defects_data
-
-        unknown = sorted(set(only) - {k.id for k in defects_data().kinds})
-        if unknown:
-            from pipeline.errors import ConfigError
-
-            raise ConfigError(f"未知的缺陷类型：{', '.join(unknown)}（--list-defects 查看）",
-                              f"unknown defect kind(s): {', '.join(unknown)} (see --list-defects)")
     t0 = time.monotonic()
-    man = write_archive(out, args.applicants, args.seed, args.defect_rate, progress=args.verbose_list,
-                        workers=args.workers, only=only)
+    try:  # the plan is made before anything is written
+        man = write_archive(out, args.applicants, args.seed, args.defect_rate, progress=args.verbose_list,
+                            workers=args.workers, only=only)
+    except UnknownDefectKind as exc:
+        from pipeline.errors import ConfigError
+
+        names = ", ".join(exc.unknown)
+        raise ConfigError(f"未知的缺陷类型：{names}（--list-defects 查看）",
+                          f"unknown defect kind(s): {names} (see --list-defects)") from exc
     n_def = sum(1 for a in man["applicants"] if a["defects"])
     print(f"已生成 {len(man['applicants'])} 名申请人（{n_def} 名含缺陷）/ wrote {len(man['applicants'])} applicants "
           f"({n_def} with defects) → {out}  truth: {out / man['truth_dir']}  ({time.monotonic() - t0:.0f} s)")
