@@ -30,6 +30,7 @@ from pipeline import __version__
 from pipeline.console import cell
 from pipeline.errors import ConfigError
 from pipeline.models import CaseFile
+from pipeline.ocr import clock as ocr_clock
 from pipeline.options import RunOptions
 from pipeline.privacy import atomic_write_text, mask_text, private_dir
 from pipeline.progress import Progress
@@ -157,11 +158,11 @@ def process_job(job: ApplicantJob) -> JobResult:
     from pipeline.report import render_case_html
     from pipeline.run import process_applicant
 
-    t0 = time.monotonic()
+    t0, ocr0 = time.monotonic(), ocr_clock.spent()
     try:
         case = process_applicant(job.inputs, job.options, source=job.source, case_id=job.case_id)
         html = render_case_html(case, job.inputs)
-        ocr_seconds = sum(p.ocr.seconds for p in case.pages if p.ocr)
+        ocr_seconds = ocr_clock.spent() - ocr0
         return JobResult(case_id=job.case_id, source=job.source, input_hash=job.input_hash, ok=True,
                          inputs=job.inputs,
                          case_json=case.model_dump_json(indent=2), html=html, n_pages=len(case.pages),

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from pipeline.errors import DataFileError
 from pipeline.models import DocType, Document, DocumentFile, Page, PageInfo
+from pipeline.ocr.preprocess import corrected_copy, deskew_array, turn_array, turned_size
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class Settings(BaseModel):
     card_aspect: float
     card_aspect_tolerance: float
     grey_page_max_colour: float
+    cues_max_side: int
     grey_seal_max_side: int
     grey_seal_radius: tuple[float, float]
     grey_seal_min_ring: float
@@ -131,26 +133,25 @@ def card_cue(width: int, height: int, s: Settings) -> dict[str, Any]:
     return {"card_sized": abs(aspect - s.card_aspect) <= s.card_aspect_tolerance, "aspect": round(aspect, 3)}
 
 
-def image_cues(img: Image.Image | None) -> dict[str, Any]:
-    """Ruled table and red seals from the corrected image, on a downscaled copy (cheap)."""
+def image_cues(img: Image.Image | None, rotate: int = 0, skew: float = 0.0) -> dict[str, Any]:
+    """Ruled table and seals of the corrected page — `img` turned `rotate` clockwise and
+    deskewed by `skew` — found on small copies; boxes in the full corrected page's pixels."""
     if img is None:
         return {"ruled_table": False, "table_lines": {"h": 0, "v": 0}, "red_seal": False, "red_seals": []}
     import cv2
     import numpy as np
 
-    scale = min(1.0, 1000 / max(img.size))
-    small = img.convert("RGB")
-    if scale < 1.0:
-        small = small.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
-    arr = np.asarray(small)
+    s = doc_type_data().settings
+    small, f = corrected_copy(img.convert("RGB") if img.mode not in ("RGB", "L") else img, rotate, skew,
+                              s.cues_max_side)
+    arr = np.asarray(small.convert("RGB"))
     h_lines, v_lines = _table_lines(arr, cv2, np)
-    seals = [tuple(int(round(c / scale)) for c in box) for box in _red_seals(arr, cv2, np)]
+    seals = [tuple(int(round(c * f)) for c in box) for box in _red_seals(arr, cv2, np)]
     cues: dict[str, Any] = {"ruled_table": h_lines >= 4 and v_lines >= 2, "table_lines": {"h": h_lines, "v": v_lines},
                             "red_seal": bool(seals), "red_seals": [list(b) for b in seals]}
-    s = doc_type_data().settings
     cues["grey_page"] = _colour_fraction(arr, cv2, np) < s.grey_page_max_colour
     if cues["grey_page"]:  # a grey photocopy: a seal survives only as a dark ring
-        cues["grey_seals"] = [list(b) for b in _grey_seal_rings(img, s, cv2, np)]
+        cues["grey_seals"] = [list(b) for b in _grey_seal_rings(img, small, f, rotate, skew, s, cv2, np)]
     return cues
 
 
@@ -159,14 +160,18 @@ def _colour_fraction(arr: Any, cv2: Any, np: Any) -> float:
     return float(np.count_nonzero((hsv[..., 1] > 70) & (hsv[..., 2] > 60))) / max(1, hsv[..., 1].size)
 
 
-def _grey_seal_rings(img: Image.Image, s: Settings, cv2: Any, np: Any) -> list[tuple[int, int, int, int]]:
+def _grey_seal_rings(img: Image.Image, small: Image.Image, f: float, rotate: int, skew: float, s: Settings,
+                     cv2: Any, np: Any) -> list[tuple[int, int, int, int]]:
     """Seal-sized circles whose circumference is dark almost all the way round. Measured on the
     eval corpus's grey photocopied forms: the seal's ring scores 1.0, text and table corners at
-    most 0.95. A ring filter per radius (dark mask convolved with a circle) scores every centre."""
-    scale = min(1.0, s.grey_seal_max_side / max(img.size))
-    g = np.asarray(img.convert("L").resize((max(1, int(img.width * scale)), max(1, int(img.height * scale)))))
+    most 0.95. A ring filter per radius (dark mask convolved with a circle) scores every centre.
+    `small` is the corrected page `f` times smaller than full size; `img` the decoded page."""
+    k = min(1.0, s.grey_seal_max_side / max(small.size))
+    g = np.asarray(small.convert("L").resize((max(1, int(small.width * k)), max(1, int(small.height * k))),
+                                             Image.Resampling.BICUBIC))
     blur = cv2.GaussianBlur(g, (0, 0), 1.5)
-    dark = (blur < float(np.percentile(blur, 90)) - s.grey_seal_dark_delta) | _dithered_ink(img, g.shape, s, cv2, np)
+    dots = _dithered_ink(img, rotate, skew, g.shape, s, cv2, np)
+    dark = (blur < float(np.percentile(blur, 90)) - s.grey_seal_dark_delta) | dots
     dark = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(np.float32)
     short = min(g.shape)
     found: list[tuple[float, int, int, int]] = []
@@ -181,21 +186,28 @@ def _grey_seal_rings(img: Image.Image, s: Settings, cv2: Any, np: Any) -> list[t
         if any(bx0 <= x <= bx1 and by0 <= y <= by1 for bx0, by0, bx1, by1 in boxes):
             continue
         boxes.append((x - r, y - r, x + r, y + r))
-    return [tuple(int(round(c / scale)) for c in b) for b in boxes]  # type: ignore[misc]
+    back = f / k
+    return [tuple(int(round(c * back)) for c in b) for b in boxes]  # type: ignore[misc]
 
 
-def _dithered_ink(img: Image.Image, shape: tuple[int, int], s: Settings, cv2: Any, np: Any) -> Any:
-    """Where isolated specks are dense, at the working `shape`. A light red seal on a 1-bit
-    (Group 4) photocopy survives only as a dithered band of single dots, too faint for the
-    darkness test; text strokes are large connected blobs and stay out. Measured on the eval
-    corpus's grey forms: both G4 forms' seal rings found, none on a grey form without a seal."""
+def _dithered_ink(img: Image.Image, rotate: int, skew: float, shape: tuple[int, int], s: Settings, cv2: Any,
+                  np: Any) -> Any:
+    """Where isolated specks are dense, on the corrected page at the working `shape`. A light
+    red seal on a 1-bit (Group 4) photocopy survives only as a dithered band of single dots, too
+    faint for the darkness test; text strokes are large connected blobs and stay out. Measured
+    on the eval corpus's grey forms: both G4 forms' seal rings found, none on a grey form
+    without a seal. The specks are counted on the decoded page at full size (a copy would blur
+    them away); the density map, smooth by nature, is turned and deskewed once small."""
     ink = (np.asarray(img.convert("L")) < 128).astype(np.uint8)
     _n, labels, stats, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
     small = stats[:, cv2.CC_STAT_AREA] <= s.grey_seal_dot_max_area
     small[0] = False  # the background
     win = max(3, int(min(ink.shape) * s.grey_seal_dot_window) | 1)
     density = cv2.blur(small[labels].astype(np.float32), (win, win))
-    return cv2.resize(density, (shape[1], shape[0]), interpolation=cv2.INTER_AREA) >= s.grey_seal_dot_min_density
+    uh, uw = (shape[1], shape[0]) if rotate % 180 else shape
+    density = turn_array(cv2.resize(density, (uw, uh), interpolation=cv2.INTER_AREA), rotate)
+    density = deskew_array(np.ascontiguousarray(density), skew, 0.0, cv2.INTER_LINEAR)
+    return density >= s.grey_seal_dot_min_density
 
 
 def _table_lines(arr: Any, cv2: Any, np: Any) -> tuple[int, int]:
@@ -312,13 +324,18 @@ def classify_page(page: Page) -> None:
     """Set page.info.doc_type, classification_confidence and layout cues (in place)."""
     info = page.info
     s = doc_type_data().settings
-    img = page.corrected if page.corrected is not None else page.image
+    # the corrected page: built by OCR, or the decoded one turned and deskewed as OCR measured
+    img, rotate, skew = page.corrected, 0, 0.0
+    if img is None and page.image is not None:
+        img = page.image
+        if info.ocr is not None:
+            rotate, skew = info.ocr.rotation, info.ocr.skew
     layout: dict[str, Any] = dict(info.layout)
-    w, h = (img.size if img is not None else (info.width, info.height))
+    w, h = (turned_size(img.size, rotate) if img is not None else (info.width, info.height))
     layout.update(card_cue(w, h, s))
     layout.update(mrz_cues(info))
     try:
-        layout.update(image_cues(img))
+        layout.update(image_cues(img, rotate, skew))
     except Exception as exc:  # noqa: BLE001 — a cue we cannot compute must not lose the page
         log.warning("layout cues failed on %s p%s: %s", info.file, info.page, exc)
         layout.setdefault("red_seals", [])

@@ -371,7 +371,7 @@ def screen_page_pixels(page: Page) -> list[Flag]:
     if image is None:
         return []
     ocr = page.info.ocr
-    mapped = page.image is not None and page.corrected is not None and ocr is not None
+    mapped = page.image is not None and ocr is not None
     frame = "corrected page image (OCR coordinates)" if mapped or page.image is None else "decoded page image"
     flags: list[Flag] = []
     for r in find_tampered_regions(image, ocr.skew if ocr is not None and ocr.engine != "text_layer" else None)[:3]:

@@ -57,8 +57,26 @@ def line_angle(ys: np.ndarray, xs: np.ndarray, max_deg: float) -> float:
     return best(np.arange(coarse - 0.3, coarse + 0.3 + 1e-9, 0.02))
 
 
+@dataclass(frozen=True)
+class LineInk:
+    """One line's character ink at working scale (sampled points), before its angle is measured."""
+
+    bbox: BBox
+    ys: np.ndarray
+    xs: np.ndarray
+    n_chars: int
+
+    def angle(self, max_deg: float) -> float:
+        return line_angle(self.ys, self.xs, max_deg)
+
+
 def text_lines(grey: np.ndarray, s: LevelLineSettings) -> list[TextLine]:
     """Lines of character-sized ink components, each with its measured angle."""
+    return [TextLine(ink.bbox, ink.angle(s.max_tilt_deg), ink.n_chars) for ink in line_inks(grey, s)]
+
+
+def line_inks(grey: np.ndarray, s: LevelLineSettings) -> list[LineInk]:
+    """Lines of character-sized ink components: connected components grouped along the row."""
     long_side = max(grey.shape)
     ink = (grey < np.median(grey) - s.ink_contrast).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -76,7 +94,7 @@ def text_lines(grey: np.ndarray, s: LevelLineSettings) -> list[TextLine]:
     rows = cv2.dilate(char_px.astype(np.uint8), join)
     m, row_labels, row_stats, _ = cv2.connectedComponentsWithStats(rows, connectivity=8)
     rng = np.random.default_rng(0)
-    out: list[TextLine] = []
+    out: list[LineInk] = []
     for i in range(1, m):
         x, y, w, h, _ = row_stats[i]
         if w < s.min_line_aspect * h or w < s.min_line_width * long_side:
@@ -95,8 +113,8 @@ def text_lines(grey: np.ndarray, s: LevelLineSettings) -> list[TextLine]:
         if len(px) > s.max_points:
             pick = rng.choice(len(px), s.max_points, replace=False)
             py, px = py[pick], px[pick]
-        out.append(TextLine((int(x), int(y), int(x + w), int(y + h)),
-                            line_angle(py.astype(np.float64), px.astype(np.float64), s.max_tilt_deg), len(keep)))
+        out.append(LineInk((int(x), int(y), int(x + w), int(y + h)), py.astype(np.float64), px.astype(np.float64),
+                           len(keep)))
     return out
 
 
@@ -115,8 +133,12 @@ def level_lines(grey: np.ndarray, s: LevelLineSettings) -> list[LevelLine]:
     """Lines sitting level (|angle| ≤ level_max_deg) on a page tilted by at least
     min_page_tilt_deg whose long lines agree on that tilt within max_tilt_spread_deg."""
     work, f = _working_grey(grey, s.work_long_side)
-    lines = text_lines(work, s)
-    ref = np.array([ln.angle for ln in lines if ln.bbox[2] - ln.bbox[0] >= s.min_reference_width * max(work.shape)])
+    inks = line_inks(work, s)
+    # the long lines' angles first: most pages fail the tilt test, and then no other line
+    # needs measuring
+    wide = s.min_reference_width * max(work.shape)
+    angles = {i: ink.angle(s.max_tilt_deg) for i, ink in enumerate(inks) if ink.bbox[2] - ink.bbox[0] >= wide}
+    ref = np.array(list(angles.values()))
     if len(ref) < s.min_reference_lines:
         return []
     tilt = float(np.median(ref))
@@ -126,10 +148,13 @@ def level_lines(grey: np.ndarray, s: LevelLineSettings) -> list[LevelLine]:
     height = work.shape[0]
     lo, hi = s.margin_fraction * height, (1 - s.margin_fraction) * height
     out = []
-    for ln in lines:
-        if abs(ln.angle) > s.level_max_deg or not lo <= ln.bbox[1] <= hi:
+    for i, ink in enumerate(inks):
+        if not lo <= ink.bbox[1] <= hi:
             continue
-        x0, y0, x1, y1 = ln.bbox
+        angle = angles[i] if i in angles else ink.angle(s.max_tilt_deg)
+        if abs(angle) > s.level_max_deg:
+            continue
+        x0, y0, x1, y1 = ink.bbox
         out.append(LevelLine((int(x0 / f), int(y0 / f), int(round(x1 / f)), int(round(y1 / f))),
-                             ln.angle, tilt, spread))
+                             angle, tilt, spread))
     return out

@@ -221,6 +221,7 @@ def _ocr_crops(crops: list[Image.Image], lang: str, text_height: float) -> list[
     """One tesseract call (through pipeline.ocr's backend) for all crops of a page: each crop is
     scaled to a common text height and stacked with white gaps; OCR lines go back to the crop
     they fall in. One process start per page instead of one per number."""
+    from pipeline.ocr.clock import ocr_time
     from pipeline.ocr.tesseract import TesseractBackend
 
     if not crops:
@@ -240,7 +241,8 @@ def _ocr_crops(crops: list[Image.Image], lang: str, text_height: float) -> list[
         canvas.paste(c, (gap, y))
         spans.append((y, y + c.height))
         y += c.height + gap
-    result = TesseractBackend(lang=lang, config="--psm 6").recognize(canvas)
+    with ocr_time():
+        result = TesseractBackend(lang=lang, config="--psm 6").recognize(canvas)
     texts = [""] * len(scaled)
     for line in result.lines:
         cy = (line.bbox[1] + line.bbox[3]) / 2

@@ -320,7 +320,9 @@ class LoadedFile:
 @dataclass
 class Page:
     """One page of a file, before or after OCR. `image` is the decoded (EXIF-oriented) image;
-    after OCR, `corrected` holds the deskewed/rotated image the OCR boxes refer to."""
+    after OCR, `corrected` holds the deskewed/rotated image the OCR boxes refer to when OCR
+    built it (text layers, tesseract); otherwise it is None and that frame is `image` turned
+    `info.ocr.rotation` and deskewed by `info.ocr.skew` (pipeline.ocr.preprocess.corrected_copy)."""
 
     info: PageInfo
     image: Image.Image | None = None

@@ -11,7 +11,7 @@ from PIL import Image
 
 from pipeline.ocr import OcrRouter, get_router
 from pipeline.ocr.cache import OcrCache
-from pipeline.ocr.preprocess import estimate_skew, rotate_clockwise
+from pipeline.ocr.preprocess import apply_known, corrected_copy, estimate_skew, rotate_clockwise
 from pipeline.ocr.rapid import RapidBackend
 from pipeline.ocr.tesseract import TesseractBackend
 
@@ -122,7 +122,9 @@ def test_cache_second_read_calls_no_engine(tmp_path: Path, en_page_img):
     second = router.read(again)
     assert tess.calls == 1
     assert second.text == first.text and second.rotation == first.rotation == 270
-    assert again.corrected is not None and again.corrected.size == en_page_img.size
+    # a cached read does not build the corrected page; its frame is the decoded one turned
+    assert again.corrected is None
+    assert corrected_copy(again.image, second.rotation, second.skew, 5000)[0].size == en_page_img.size
     assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
     files = list(cache_dir.rglob("*.json"))
     assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
@@ -296,3 +298,48 @@ def test_tesseract_reads_transparent_and_bilevel_images_as_paper():
     flat = Image.new("RGB", img.size, "white")
     flat.paste(img, mask=img.getchannel("A"))
     assert backend.recognize(flat.convert("1")).text == "Certified Welding Inspector"
+
+
+def test_corrected_copy_is_the_corrected_page_downscaled(en_page_img):
+    """Downscale, then turn and deskew: the same picture as the full corrected page made small."""
+    import numpy as np
+
+    turned = rotate_clockwise(en_page_img, 90).rotate(2.0, fillcolor="white")
+    full = apply_known(turned, 270, -2.0)
+    small, factor = corrected_copy(turned, 270, -2.0, 400)
+    assert max(small.size) == 400 and abs(factor - full.width / small.width) < 1e-9
+    expected = np.asarray(full.convert("L").resize(small.size, Image.Resampling.BOX), np.float32)
+    got = np.asarray(small.convert("L"), np.float32)
+    assert float(np.mean(np.abs(expected - got))) < 4.0  # interpolation differences only
+    unskewed = np.asarray(corrected_copy(turned, 270, 0.0, 400)[0].convert("L"), np.float32)
+    assert float(np.mean(np.abs(expected - unskewed))) > 2 * float(np.mean(np.abs(expected - got)))
+
+
+def test_ocr_clock_counts_fresh_reads_not_cache_hits(tmp_path: Path, en_page_img):
+    from pipeline.ocr import clock
+
+    router = OcrRouter("tesseract", cache=OcrCache(tmp_path / "cache"))
+    t0 = clock.spent()
+    first = router.read(as_page(en_page_img))
+    t1 = clock.spent()
+    assert t1 - t0 >= first.seconds * 0.99 > 0
+    router.read(as_page(en_page_img))
+    assert clock.spent() - t1 < 0.05
+
+
+def test_rapidocr_runs_on_openvino_when_installed():
+    """The shipped settings ask for OpenVINO (installed by make setup); the same bundled ONNX
+    models, and the case file's tool versions say which runtime ran them."""
+    from pipeline.ocr.rapid import _runtime_params, rapidocr_version
+
+    params: dict = {}
+    assert _runtime_params("onnxruntime", params) == "onnxruntime" and params == {}
+    backend = RapidBackend()
+    backend._load()
+    assert backend.runtime == "openvino"
+    assert "openvino" in (rapidocr_version() or "")
+    assert _runtime_params("openvino", params) == "openvino"
+    assert all(str(params[f"{s}.model_path"]).endswith(".onnx") for s in ("Det", "Rec", "Cls"))
+    # one thread, not pinned (pinned, parallel workers all landed on one core)
+    assert params["EngineConfig.openvino.inference_num_threads"] == 1
+    assert params["EngineConfig.openvino.enable_cpu_pinning"] is False

@@ -19,11 +19,14 @@ import logging
 import time
 from pathlib import Path
 
+from PIL import Image
+
 from pipeline.errors import ConfigError
 from pipeline.models import OcrEngineName, OcrResult, Page
 from pipeline.ocr.base import OcrBackend
 from pipeline.ocr.cache import OcrCache
-from pipeline.ocr.preprocess import apply_known, normalise_background, prepare
+from pipeline.ocr.clock import ocr_time
+from pipeline.ocr.preprocess import normalise_background, prepare, turned_size
 from pipeline.ocr.settings import file_error, ocr_settings
 from pipeline.ocr.text import cjk_fraction
 
@@ -82,7 +85,9 @@ class OcrRouter:
         return f"{ocr_settings().settings_version}{'-pp' + norm if self.preprocess else '-raw'}"
 
     def read(self, page: Page) -> OcrResult:
-        """OCR one page (or take its text layer); sets page.corrected and page.info.ocr."""
+        """OCR one page (or take its text layer); sets page.info.ocr, and page.corrected where
+        the full corrected image was built to read the page (None otherwise: stages that look
+        at the corrected page take a small copy, preprocess.corrected_copy)."""
         layer = page.extras.get("text_layer")
         if isinstance(layer, OcrResult):
             page.corrected = page.image
@@ -95,30 +100,38 @@ class OcrRouter:
         if self.cache is not None and key:
             hit = self.cache.get(key, self.mode.value, self.cache_version)
             if hit is not None:
-                page.corrected = apply_known(page.image, hit.rotation, hit.skew)
+                page.corrected = None  # built on demand (preprocess.corrected_copy)
                 page.info.ocr = hit
                 return hit
-        t0 = time.perf_counter()
-        layout = self._rapid_layout(page.image) if self.preprocess else None
-        if layout is not None:
-            rotate, skew = layout.rotate, layout.skew
-            image = apply_known(page.image, rotate, skew)
-            result = self.backend(OcrEngineName.RAPIDOCR).read_layout(layout, image.size)  # type: ignore[attr-defined]
-        else:
-            if self.preprocess:
-                prep = prepare(page.image, normalise=False, judge=self._direction_judge())
-                image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
-            else:
-                image, rotate, skew, script = page.image, 0, 0.0, ""
-            result = self._recognise(image, script, normalise)
-        result.rotation, result.skew = rotate, skew
-        result.seconds = round(time.perf_counter() - t0, 3)
+        with ocr_time():
+            result, image = self._read_fresh(page.image, normalise)
         page.corrected = image
         page.info.ocr = result
         self.routed[result.engine] = self.routed.get(result.engine, 0) + 1
         if self.cache is not None and key:
             self.cache.put(key, self.mode.value, self.cache_version, result)
         return result
+
+    def _read_fresh(self, page_image: Image.Image, normalise: bool) -> tuple[OcrResult, Image.Image | None]:
+        """Orientation, deskew and recognition of one page image: (result, the full corrected
+        image where reading it needed one, else None)."""
+        t0 = time.perf_counter()
+        layout = self._rapid_layout(page_image) if self.preprocess else None
+        image: Image.Image | None
+        if layout is not None:  # read from RapidOCR's own small copy: no full-size deskew
+            rotate, skew, image = layout.rotate, layout.skew, None
+            size = turned_size(page_image.size, rotate)
+            result = self.backend(OcrEngineName.RAPIDOCR).read_layout(layout, size)  # type: ignore[attr-defined]
+        else:
+            if self.preprocess:
+                prep = prepare(page_image, normalise=False, judge=self._direction_judge())
+                image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
+            else:
+                image, rotate, skew, script = page_image, 0, 0.0, ""
+            result = self._recognise(image, script, normalise)
+        result.rotation, result.skew = rotate, skew
+        result.seconds = round(time.perf_counter() - t0, 3)
+        return result, image
 
     def _rapid_layout(self, image):
         """Where RapidOCR reads pages anyway (auto, rapidocr), its own detection also gives

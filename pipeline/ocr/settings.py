@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -57,6 +58,7 @@ class TesseractSettings(_Strict):
 
 
 class RapidSettings(_Strict):
+    runtime: Literal["openvino", "onnxruntime"]
     text_score: float
     max_side: int
     use_cls: bool
