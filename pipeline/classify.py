@@ -84,6 +84,7 @@ class Settings(BaseModel):
     grey_seal_dot_max_area: int
     grey_seal_dot_window: float
     grey_seal_dot_min_density: float
+    grey_seal_bilevel_min_share: float
 
 
 class DocTypeData(BaseModel):
@@ -170,8 +171,9 @@ def _grey_seal_rings(img: Image.Image, small: Image.Image, f: float, rotate: int
     g = np.asarray(small.convert("L").resize((max(1, int(small.width * k)), max(1, int(small.height * k))),
                                              Image.Resampling.BICUBIC))
     blur = cv2.GaussianBlur(g, (0, 0), 1.5)
-    dots = _dithered_ink(img, rotate, skew, g.shape, s, cv2, np)
-    dark = (blur < float(np.percentile(blur, 90)) - s.grey_seal_dark_delta) | dots
+    dark = blur < float(np.percentile(blur, 90)) - s.grey_seal_dark_delta
+    if _bilevel(img, s):  # dithered specks exist only on 1-bit copies
+        dark |= _dithered_ink(img, rotate, skew, g.shape, s, cv2, np)
     dark = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(np.float32)
     short = min(g.shape)
     found: list[tuple[float, int, int, int]] = []
@@ -188,6 +190,12 @@ def _grey_seal_rings(img: Image.Image, small: Image.Image, f: float, rotate: int
         boxes.append((x - r, y - r, x + r, y + r))
     back = f / k
     return [tuple(int(round(c * back)) for c in b) for b in boxes]  # type: ignore[misc]
+
+
+def _bilevel(img: Image.Image, s: Settings) -> bool:
+    """A 1-bit page (a Group 4 fax or photocopy): nearly every pixel pure black or white."""
+    hist = img.convert("L").histogram() if img.mode != "L" else img.histogram()
+    return (hist[0] + hist[255]) >= s.grey_seal_bilevel_min_share * max(1, sum(hist))
 
 
 def _dithered_ink(img: Image.Image, rotate: int, skew: float, shape: tuple[int, int], s: Settings, cv2: Any,
@@ -324,12 +332,13 @@ def classify_page(page: Page) -> None:
     """Set page.info.doc_type, classification_confidence and layout cues (in place)."""
     info = page.info
     s = doc_type_data().settings
-    # the corrected page: built by OCR, or the decoded one turned and deskewed as OCR measured
-    img, rotate, skew = page.corrected, 0, 0.0
-    if img is None and page.image is not None:
-        img = page.image
-        if info.ocr is not None:
-            rotate, skew = info.ocr.rotation, info.ocr.skew
+    # the corrected page is the decoded one turned and deskewed as OCR measured (the cues
+    # build small copies of it; the dot count needs the decoded pixels, not interpolated ones)
+    img, rotate, skew = page.image, 0, 0.0
+    if img is not None and info.ocr is not None:
+        rotate, skew = info.ocr.rotation, info.ocr.skew
+    elif img is None:
+        img = page.corrected
     layout: dict[str, Any] = dict(info.layout)
     w, h = (turned_size(img.size, rotate) if img is not None else (info.width, info.height))
     layout.update(card_cue(w, h, s))

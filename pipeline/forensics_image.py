@@ -30,7 +30,7 @@ from PIL import Image
 from pipeline.flags import make_flag
 from pipeline.forensics import LevelLineSettings, TamperSettings, classify_software, config
 from pipeline.forensics_lines import level_lines
-from pipeline.models import BBox, Evidence, Flag, Page
+from pipeline.models import BBox, Evidence, Flag, OcrResult, Page
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,57 @@ def _photoshop_irb_ids(raw: bytes) -> set[int]:
     return ids
 
 
+def _png_metadata(path: Path) -> tuple[dict[str, str], Image.Exif]:
+    """A PNG's text chunks (tEXt, zTXt, iTXt: keyword → text) and its eXIf chunk, wherever they
+    sit (after the image data too), by walking the chunk list without inflating the image. A
+    cut-off file yields what comes before the cut."""
+    import zlib
+
+    text: dict[str, str] = {}
+    exif = Image.Exif()
+    with path.open("rb") as fh:
+        if fh.read(8) != b"\x89PNG\r\n\x1a\n":
+            return text, exif
+        while True:
+            head = fh.read(8)
+            if len(head) < 8:
+                break
+            length, kind = struct.unpack(">I4s", head)
+            if kind not in (b"tEXt", b"zTXt", b"iTXt", b"eXIf"):
+                fh.seek(length + 4, 1)  # the data and its CRC
+                if kind == b"IEND":
+                    break
+                continue
+            data = fh.read(length)
+            fh.seek(4, 1)
+            try:
+                if kind == b"eXIf":
+                    exif.load(data)
+                    continue
+                key, _, rest = data.partition(b"\0")
+                if kind == b"zTXt":
+                    value = zlib.decompress(rest[1:], bufsize=length).decode("latin-1")
+                elif kind == b"iTXt":  # flag, method, language\0, translated keyword\0, text
+                    flag, body = rest[0], rest[2:]
+                    body = body.split(b"\0", 2)[-1]
+                    value = (zlib.decompress(body) if flag else body).decode("utf-8", "replace")
+                else:
+                    value = rest.decode("latin-1")
+                text[key.decode("latin-1")] = value
+            except (zlib.error, ValueError, IndexError, struct.error, SyntaxError):
+                continue  # one damaged chunk is not the file
+    return text, exif
+
+
 def image_software_strings(path: Path) -> list[tuple[str, str]]:
     """(where, value) for every software-like metadata string in an image file."""
     found: list[tuple[str, str]] = []
     with Image.open(path) as img:
-        exif = img.getexif()
+        png_text: dict[str, str] = {}
+        if img.format == "PNG":  # read from the chunks: Pillow decodes the whole image to reach them
+            png_text, exif = _png_metadata(path)
+        else:
+            exif = img.getexif()
         for tag, label in _EXIF_SOFTWARE_TAGS.items():
             v = exif.get(tag)
             if v:
@@ -97,14 +143,9 @@ def image_software_strings(path: Path) -> list[tuple[str, str]]:
                 found.append(("EXIF Software", str(v).strip("\x00 ")))
         except Exception:  # noqa: BLE001
             pass
-        if img.format == "PNG":
-            try:
-                img.load()
-            except Exception:  # noqa: BLE001 - truncated data: text chunks before IDAT still count
-                pass
-            for k, v in {**img.info, **getattr(img, "text", {})}.items():
-                if isinstance(k, str) and k.lower() in _PNG_KEYS and isinstance(v, str) and v.strip():
-                    found.append((f"PNG text {k}", v.strip()))
+        for k, v in png_text.items():
+            if k.lower() in _PNG_KEYS and v.strip():
+                found.append((f"PNG text {k}", v.strip()))
         xmp_raw = img.info.get("xmp") or img.info.get("XML:com.adobe.xmp")
     raw = path.read_bytes()[: 8 * 1024 * 1024]
     xmp = ""
@@ -302,12 +343,15 @@ def copy_move_regions(grey: np.ndarray, s: TamperSettings, scale: float) -> list
     return regions
 
 
-def find_tampered_regions(image: Image.Image, measured_tilt: float | None = None) -> list[Region]:
+def find_tampered_regions(image: Image.Image, measured_tilt: float | None = None,
+                          ocr_wide_lines: int | None = None) -> list[Region]:
     """All suspicious regions of one page image, boxes in that image's pixel coordinates.
 
     `measured_tilt`: the skew OCR measured on this page, if any. A page it found straight
     (well under level_line.min_page_tilt_deg) skips the level-line test, which could only
-    conclude the same."""
+    conclude the same. `ocr_wide_lines`: how many lines OCR read at least
+    level_line.min_reference_width wide; with fewer than min_reference_lines the test could
+    not establish the page's tilt either (cards, sparse certificates), so it is skipped too."""
     s = config().tamper
     grey_full = np.asarray(image.convert("L"))
     # bin by an integer factor: averages f×f pixels without resampling across JPEG blocks
@@ -322,7 +366,9 @@ def find_tampered_regions(image: Image.Image, measured_tilt: float | None = None
     if s.copy_move.enabled:
         regions += copy_move_regions(grey, s, scale)
     ll = s.level_line
-    if ll.enabled and (measured_tilt is None or abs(measured_tilt) >= ll.min_page_tilt_deg - ll.measured_tilt_margin_deg):
+    tilted = measured_tilt is None or abs(measured_tilt) >= ll.min_page_tilt_deg - ll.measured_tilt_margin_deg
+    lined = ocr_wide_lines is None or ocr_wide_lines >= ll.min_reference_lines
+    if ll.enabled and tilted and lined:
         regions += level_line_regions(grey_full, ll)
     return sorted(regions, key=lambda r: -r.score)
 
@@ -361,6 +407,13 @@ def to_corrected_bbox(bbox: BBox, size: tuple[int, int], rotate: int, skew: floa
     return (max(0, int(min(xs))), max(0, int(min(ys))), min(w, int(round(max(xs)))), min(h, int(round(max(ys)))))
 
 
+def _wide_lines(ocr: OcrResult) -> int:
+    """Lines OCR read that are wide enough to set a page's tilt in the level-line test."""
+    long_side = max(ocr.width, ocr.height, 1)
+    share = config().tamper.level_line.min_reference_width
+    return sum(1 for ln in ocr.lines if ln.bbox[2] - ln.bbox[0] >= share * long_side)
+
+
 def screen_page_pixels(page: Page) -> list[Flag]:
     """IMAGE_REGION_TAMPERED with the box of each suspicious region (at most three per page).
 
@@ -374,7 +427,10 @@ def screen_page_pixels(page: Page) -> list[Flag]:
     mapped = page.image is not None and ocr is not None
     frame = "corrected page image (OCR coordinates)" if mapped or page.image is None else "decoded page image"
     flags: list[Flag] = []
-    for r in find_tampered_regions(image, ocr.skew if ocr is not None and ocr.engine != "text_layer" else None)[:3]:
+    read = ocr is not None and ocr.engine != "text_layer"
+    regions = find_tampered_regions(image, ocr.skew if read and ocr else None,
+                                    _wide_lines(ocr) if read and ocr else None)
+    for r in regions[:3]:
         bbox = to_corrected_bbox(r.bbox, image.size, ocr.rotation, ocr.skew) if mapped and ocr else r.bbox
         detail = f"{r.detail}; bbox {list(bbox)} in {frame}"
         flags.append(make_flag("IMAGE_REGION_TAMPERED",

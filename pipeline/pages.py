@@ -105,12 +105,30 @@ def _decode_frame(img: Image.Image, display: str, page: int | None = None) -> Im
         img.load()
         oriented = ImageOps.exif_transpose(img) if img.getexif().get(0x0112, 1) != 1 else img
         out = normalise_mode(oriented or img)
-        return out.copy() if out is img else out  # detach from the file and from later seeks
+        # a frame still tied to an open file (multi-frame formats) is detached from it and from
+        # later seeks; single-frame JPEG/PNG closed their file on load and are kept as they are
+        return out.copy() if out is img and getattr(img, "fp", None) is not None else out
     except Image.DecompressionBombError as exc:
         raise file_error(display, "DECOMPRESSION_BOMB", str(exc)[:120], page) from exc
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
         code = "TRUNCATED_IMAGE" if "truncat" in str(exc).lower() else "CORRUPT_IMAGE"
         raise file_error(display, code, type(exc).__name__ + ": " + str(exc)[:120], page) from exc
+
+
+def _check_frame(img: Image.Image, media_type: str, display: str, page: int | None) -> None:
+    """The first frame decodes, at a fraction of a full decode where the format allows: a JPEG
+    at 1/8 scale (its DCT scaling still reads every block), a PNG by its chunk checksums
+    (corruption and cut-off data fail them); the page itself is decoded once, when it is read."""
+    if media_type == "image/png":
+        try:
+            img.verify()
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            code = "TRUNCATED_IMAGE" if "truncat" in str(exc).lower() else "CORRUPT_IMAGE"
+            raise file_error(display, code, type(exc).__name__ + ": " + str(exc)[:120], page) from exc
+        return
+    if media_type == "image/jpeg":
+        img.draft(img.mode, (max(1, img.width // 8), max(1, img.height // 8)))
+    _decode_frame(img, display, page)
 
 
 def probe(path: Path, media_type: str, display: str) -> int:
@@ -126,7 +144,7 @@ def probe(path: Path, media_type: str, display: str) -> int:
             n = getattr(img, "n_frames", 1)
             if n > limit:
                 raise file_error(display, "TOO_MANY_PAGES", f"{n} > {limit}")
-            _decode_frame(img, display, 1 if n > 1 else None)
+            _check_frame(img, media_type, display, 1 if n > 1 else None)
             return n
         finally:
             img.close()
@@ -147,6 +165,7 @@ def _iter_image_pages(f: LoadedFile) -> Iterator[Page]:
     display = f.source.path
     img = _open_image(f.local_path, display)
     bad: list[str] = []
+    kept_open = False
     try:
         n = getattr(img, "n_frames", 1)
         if n > ocr_settings().limits.max_pages_per_file:
@@ -164,9 +183,11 @@ def _iter_image_pages(f: LoadedFile) -> Iterator[Page]:
                 continue
             info = PageInfo(file=display, file_sha256=f.source.sha256, page=i + 1, width=frame.width,
                             height=frame.height, dpi=dpi, image_sha256=pixel_sha256(frame))
+            kept_open = frame is img  # closing would destroy the page's own pixels
             yield Page(info=info, image=frame, file=f)
     finally:
-        img.close()
+        if not kept_open:
+            img.close()
     if bad:
         raise file_error(display, "PAGE_UNREADABLE", ", ".join(bad))
 
@@ -229,8 +250,9 @@ def _iter_pdf_pages(f: LoadedFile) -> Iterator[Page]:
         raise file_error(display, "PAGE_UNREADABLE", ", ".join(bad))
 
 
-def _render_pdf_page(doc, plumber, i: int, f: LoadedFile, dpi: int, max_pixels: int,
-                     text_layer_result) -> Page:
+def _render_pdf_bitmap(doc, i: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
+    """Page i (0-based) rendered at `dpi`, or smaller when that exceeds `max_pixels`; and the
+    scale from PDF points to pixels."""
     pdf_page = doc[i]
     try:
         w_pt, h_pt = pdf_page.get_size()
@@ -242,6 +264,12 @@ def _render_pdf_page(doc, plumber, i: int, f: LoadedFile, dpi: int, max_pixels: 
         bitmap.close()
     finally:
         pdf_page.close()
+    return img, scale
+
+
+def _render_pdf_page(doc, plumber, i: int, f: LoadedFile, dpi: int, max_pixels: int,
+                     text_layer_result) -> Page:
+    img, scale = _render_pdf_bitmap(doc, i, dpi, max_pixels)
     info = PageInfo(file=f.source.path, file_sha256=f.source.sha256, page=i + 1, width=img.width,
                     height=img.height, dpi=int(round(scale * 72)), image_sha256=pixel_sha256(img))
     page = Page(info=info, image=img, file=f)
@@ -272,3 +300,39 @@ def iter_pages(f: LoadedFile) -> Iterator[Page]:
         yield from _iter_pdf_pages(f)
     else:
         raise file_error(f.source.path, "UNKNOWN_FORMAT", media)
+
+
+def page_image(f: LoadedFile, number: int) -> Image.Image | None:
+    """The decoded image of page `number` (1-based) exactly as iter_pages yields it, without
+    decoding the other pages, reading the text layer or hashing the pixels: for redrawing
+    evidence. None when the file has no such page; InputFileError when it cannot be opened."""
+    media = f.source.media_type
+    display = f.source.path
+    if media in IMAGE_TYPES:
+        img = _open_image(f.local_path, display)
+        frame: Image.Image | None = None
+        try:
+            if number > getattr(img, "n_frames", 1):
+                return None
+            if number > 1:
+                img.seek(number - 1)
+            frame = _decode_frame(img, display, number)
+            return frame
+        finally:
+            if frame is not img:
+                img.close()
+    if media == PDF_TYPE:
+        import pypdfium2 as pdfium
+
+        cfg = ocr_settings()
+        try:
+            doc = pdfium.PdfDocument(str(f.local_path))
+        except pdfium.PdfiumError as exc:
+            raise file_error(display, "CORRUPT_PDF", str(exc)[:160]) from exc
+        try:
+            if number > len(doc):
+                return None
+            return _render_pdf_bitmap(doc, number - 1, cfg.pdf.render_dpi, cfg.limits.max_render_pixels)[0]
+        finally:
+            doc.close()
+    raise file_error(display, "UNKNOWN_FORMAT", media)

@@ -117,3 +117,23 @@ def test_phone_photo_with_perspective_is_left_alone():
     angles = np.array([ln.angle for ln in lines])
     assert angles.max() - angles.min() >= 1.5, angles  # the photo really fans out
     assert level_lines(_grey(photo), SETTINGS) == []
+
+
+def test_level_line_test_is_skipped_where_ocr_read_too_few_wide_lines():
+    """A page on which OCR read fewer wide lines than the tilt needs (cards, sparse pages) is
+    not measured again; the same forged page with OCR's count given (or unknown) is found."""
+    from pipeline.forensics_image import _wide_lines, find_tampered_regions
+    from pipeline.models import OcrLine, OcrResult
+
+    page, box, text = tilted_scan(1, 2.5)
+    forged = forge(page, box, text)
+
+    def kinds(wide: int | None) -> list[str]:
+        return [r.method for r in find_tampered_regions(forged, measured_tilt=-2.5, ocr_wide_lines=wide)]
+
+    assert "level-line" in kinds(None) and "level-line" in kinds(SETTINGS.min_reference_lines)
+    assert "level-line" not in kinds(SETTINGS.min_reference_lines - 1)
+    w, h = forged.size
+    wide, narrow = int(SETTINGS.min_reference_width * max(w, h)) + 1, 40
+    lines = [OcrLine(text="x", bbox=(0, 10 * i, wide if i < 2 else narrow, 10 * i + 8), conf=1.0) for i in range(5)]
+    assert _wide_lines(OcrResult(engine="rapidocr", text="", lines=lines, width=w, height=h)) == 2

@@ -262,3 +262,37 @@ def test_config_names_file_and_entry_when_broken(monkeypatch):
     finally:
         monkeypatch.undo()
         forensics.config.cache_clear()
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_png_metadata_is_read_from_the_chunks_wherever_they_sit(tmp_path):
+    """zTXt and iTXt before the image data, a tEXt after it (some writers append there) and an
+    eXIf chunk: all found without decoding the image (pipeline.forensics_image._png_metadata)."""
+    from PIL import PngImagePlugin
+
+    from pipeline.forensics_image import _png_metadata, image_software_strings
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "scanned", zip=True)
+    info.add_itxt("Description", "证书扫描件", zip=True)
+    exif = Image.Exif()
+    exif[0x0131] = "Adobe Photoshop 25.0"
+    p = tmp_path / "late.png"
+    _certificate().save(p, "PNG", pnginfo=info, exif=exif.tobytes())
+    raw = p.read_bytes()
+    iend = raw.rindex(b"IEND") - 4
+    p.write_bytes(raw[:iend] + _chunk(b"tEXt", b"Software\x00GIMP 2.10") + raw[iend:])
+
+    text, got_exif = _png_metadata(p)
+    assert text == {"Comment": "scanned", "Description": "证书扫描件", "Software": "GIMP 2.10"}
+    assert got_exif.get(0x0131) == "Adobe Photoshop 25.0"
+    found = image_software_strings(p)
+    assert ("PNG text Software", "GIMP 2.10") in found and ("EXIF Software", "Adobe Photoshop 25.0") in found
+    flags = screen_file(_loaded(p, "image/png"))
+    assert [f.code for f in flags] == ["IMAGE_EDITING_SOFTWARE"]

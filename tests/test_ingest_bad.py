@@ -197,3 +197,20 @@ def test_lazy_pages_first_page_before_the_rest_are_decoded(tmp_path: Path):
     first = next(it)
     assert first.info.page == 1 and isinstance(first.image, Image.Image)
     assert [p.info.page for p in it] == [2, 3, 4, 5]
+
+
+def test_png_with_damaged_data_is_caught_at_collection_without_decoding(tmp_path: Path):
+    """The probe checks a PNG by its chunk checksums (no decode): a flipped byte inside the
+    image data is a CORRUPT_IMAGE before any page is read; the intact copy is collected."""
+    folder = tmp_path / "applicant"
+    folder.mkdir()
+    png = bytearray(good_png())
+    idat = png.index(b"IDAT")
+    png[idat + 40] ^= 0xFF
+    (folder / "damaged.png").write_bytes(bytes(png))
+    (folder / "intact.png").write_bytes(good_png())
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    files, errors = collect_inputs([folder], workdir)
+    assert [(e.file, e.code) for e in errors] == [("damaged.png", "CORRUPT_IMAGE")]
+    assert [f.source.path for f in files] == ["intact.png"] and files[0].source.page_count == 1

@@ -136,3 +136,31 @@ def test_webp_and_bmp_are_read(tmp_path: Path):
 
 def test_text_layer_result_type():
     assert OcrResult(engine="text_layer", text="").engine == "text_layer"
+
+
+def test_page_image_is_the_same_page_as_iter_pages_yields(tmp_path: Path):
+    """pages.page_image (the report's redraw of one page) decodes that page alone and gives the
+    pixels iter_pages gave: a frame of a multi-page TIFF, a PDF page, an EXIF-rotated JPEG."""
+    import numpy as np
+
+    from pipeline.pages import page_image, pixel_sha256
+
+    folder = tmp_path / "app"
+    folder.mkdir()
+    frames = [render([f"Frame {n} of the record"]).convert("L") for n in ("one", "two", "three")]
+    frames[0].save(folder / "record.tif", save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    make_pdf(folder / "mixed.pdf")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    render(["Sideways phone photo"], size=(800, 300)).transpose(Image.Transpose.ROTATE_90).save(
+        folder / "phone.jpg", "JPEG", quality=92, exif=exif)
+    files, errors = collect_inputs([folder], tmp_path / "w")
+    assert errors == []
+    for f in files:
+        for page in iter_pages(f):
+            alone = page_image(f, page.info.page)
+            assert alone is not None and alone.size == page.image.size
+            assert pixel_sha256(alone) == page.info.image_sha256, (f.source.path, page.info.page)
+        assert page_image(f, f.source.page_count + 1) is None
+    jpeg = next(f for f in files if f.source.path == "phone.jpg")
+    assert np.asarray(page_image(jpeg, 1)).shape[:2] == (300, 800)  # EXIF turn applied

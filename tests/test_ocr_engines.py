@@ -340,6 +340,32 @@ def test_rapidocr_runs_on_openvino_when_installed():
     assert "openvino" in (rapidocr_version() or "")
     assert _runtime_params("openvino", params) == "openvino"
     assert all(str(params[f"{s}.model_path"]).endswith(".onnx") for s in ("Det", "Rec", "Cls"))
-    # one thread, not pinned (pinned, parallel workers all landed on one core)
-    assert params["EngineConfig.openvino.inference_num_threads"] == 1
-    assert params["EngineConfig.openvino.enable_cpu_pinning"] is False
+    # what the compiled models run with: one thread, not pinned (pinned, parallel workers all
+    # landed on one core)
+    engine = backend._load()
+    for model in (engine._load_det_model(), engine._load_rec_model(), engine._load_cls_model()):
+        compiled = model.session.session.get_compiled_model()
+        assert int(compiled.get_property("INFERENCE_NUM_THREADS")) == 1
+        assert compiled.get_property("ENABLE_CPU_PINNING") is False
+
+
+def test_openvino_shape_cache_is_bounded_while_sessions_are_built(monkeypatch):
+    """OpenVINO caches kernels per input shape (5,000 by default: a worker grew ~150 MB every 20
+    pages); the capacity from ocr.yaml reaches the CPU plugin, and only while RapidOCR builds."""
+    from rapidocr.inference_engine.openvino import main as ov_session
+
+    from pipeline.ocr.rapid import _openvino_cache_capacity
+    from pipeline.ocr.settings import ocr_settings
+
+    seen: list[dict] = []
+
+    class Recording:
+        def set_property(self, device, config):
+            seen.append(dict(config))
+
+    monkeypatch.setattr(ov_session, "Core", Recording)
+    capacity = ocr_settings().rapidocr.openvino_cache_capacity
+    with _openvino_cache_capacity(capacity):
+        ov_session.Core().set_property("CPU", {"INFERENCE_NUM_THREADS": "1"})
+    assert seen == [{"INFERENCE_NUM_THREADS": "1", "CPU_RUNTIME_CACHE_CAPACITY": str(capacity)}]
+    assert ov_session.Core is Recording and 0 < capacity < 5000

@@ -122,14 +122,14 @@ def estimate_skew(img: Image.Image) -> float:
     return round(float(best), 2)
 
 
-def deskew(img: Image.Image, angle: float) -> Image.Image:
+def deskew(img: Image.Image, angle: float, interpolation: int = cv2.INTER_CUBIC) -> Image.Image:
     """Rotate by `angle` degrees counter-clockwise (PIL sign), filling with white."""
     if abs(angle) < 1e-6:
         return img
     # cv2's warp took half the time of PIL's bicubic rotate on a 300-dpi A4 page (same
     # geometry: positive angle = counter-clockwise about the centre)
     arr = np.asarray(img.convert("L") if img.mode not in ("L", "RGB") else img)
-    return Image.fromarray(deskew_array(arr, angle, 255 if arr.ndim == 2 else (255, 255, 255)))
+    return Image.fromarray(deskew_array(arr, angle, 255 if arr.ndim == 2 else (255, 255, 255), interpolation))
 
 
 def deskew_array(arr: np.ndarray, angle: float, fill: float | tuple[float, ...],
@@ -157,10 +157,13 @@ def corrected_copy(img: Image.Image, rotate: int, skew: float, max_side: int) ->
     from the copy's pixels to the full corrected image's. Downscaled first, then turned and
     deskewed: deskewing the full 300-dpi page took ~0.1 s, and the stages that look at the
     corrected page (classification's layout cues) only need a small copy."""
-    f = min(1.0, max_side / max(img.size))
     small = img
-    if f < 1.0:
-        small = img.resize((max(1, round(img.width * f)), max(1, round(img.height * f))), Image.Resampling.BOX)
+    k = max(img.size) // max_side
+    if k >= 2:  # whole-factor block means first: a third of the time of a box resize
+        small = img.reduce(k)
+    if max(small.size) > max_side:
+        f = max_side / max(small.size)
+        small = small.resize((max(1, round(small.width * f)), max(1, round(small.height * f))), Image.Resampling.BOX)
     out = deskew(rotate_clockwise(small, rotate), skew)
     full = turned_size(img.size, rotate)
     return out, full[0] / out.width
@@ -199,8 +202,9 @@ def prepare(img: Image.Image, normalise: bool | None = None, judge: DirectionJud
     return Prepared(out, orient.rotate, angle, orient.script, orient.method)
 
 
-def apply_known(img: Image.Image, rotate: int, skew: float, normalise: bool = False) -> Image.Image:
+def apply_known(img: Image.Image, rotate: int, skew: float, normalise: bool = False,
+                interpolation: int = cv2.INTER_CUBIC) -> Image.Image:
     """The corrected image from a known rotation and skew (cached, or measured by RapidOCR's
     layout) without detecting them again."""
-    out = deskew(rotate_clockwise(img, rotate), skew)
+    out = deskew(rotate_clockwise(img, rotate), skew, interpolation)
     return normalise_background(out) if normalise else out

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,32 @@ def _bundled_models() -> dict[str, str] | None:
     return {stage: str(files[0]) for stage, files in found.items()}
 
 
+@contextmanager
+def _openvino_cache_capacity(capacity: int | None) -> Iterator[None]:
+    """While RapidOCR builds its OpenVINO sessions, give the CPU plugin a bounded shape cache.
+
+    OpenVINO keeps compiled kernels and buffers for every input shape it has seen (5,000 by
+    default); pages and text lines come in many sizes, so a worker grew by ~150 MB every 20
+    pages. rapidocr 3.10 (pinned) passes only some CPU properties through, so its module's
+    `Core` is briefly replaced by one that adds CPU_RUNTIME_CACHE_CAPACITY."""
+    if capacity is None:
+        yield
+        return
+    from rapidocr.inference_engine.openvino import main as ov_session  # type: ignore[import-not-found]
+
+    real = ov_session.Core
+
+    class BoundedCore(real):  # type: ignore[misc,valid-type]
+        def set_property(self, device: str, config: dict[str, Any]) -> None:
+            super().set_property(device, {**config, "CPU_RUNTIME_CACHE_CAPACITY": str(capacity)})
+
+    ov_session.Core = BoundedCore
+    try:
+        yield
+    finally:
+        ov_session.Core = real
+
+
 def _runtime_params(runtime: str, params: dict[str, Any]) -> str:
     """Point `params` at OpenVINO when the settings ask for it and it is installed (the same
     bundled ONNX models, one inference thread); otherwise onnxruntime runs them. Returns the
@@ -114,7 +141,11 @@ class RapidBackend:
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 }
                 self.runtime = _runtime_params(conf.runtime, params)
-                self._engine = RapidOCR(params=params)
+                with _openvino_cache_capacity(conf.openvino_cache_capacity if self.runtime == "openvino" else None):
+                    engine = RapidOCR(params=params)
+                    for load in (engine._load_det_model, engine._load_cls_model, engine._load_rec_model):
+                        load()  # rapidocr builds its sessions on first use: build them here
+                self._engine = engine
             except Exception as exc:  # missing models / onnxruntime: not about one page
                 raise OcrEngineError(f"RapidOCR 无法加载：{exc}", f"RapidOCR cannot be loaded: {exc}") from exc
         return self._engine

@@ -59,6 +59,7 @@ class TesseractSettings(_Strict):
 
 class RapidSettings(_Strict):
     runtime: Literal["openvino", "onnxruntime"]
+    openvino_cache_capacity: int
     text_score: float
     max_side: int
     use_cls: bool
