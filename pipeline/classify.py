@@ -176,18 +176,25 @@ def _grey_seal_rings(img: Image.Image, small: Image.Image, f: float, rotate: int
         dark |= _dithered_ink(img, rotate, skew, g.shape, s, cv2, np)
     dark = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(np.float32)
     short = min(g.shape)
-    found: list[tuple[float, int, int, int]] = []
+    found = []  # (score, x, y, r) arrays per radius
     for r in range(max(4, int(short * s.grey_seal_radius[0])), int(short * s.grey_seal_radius[1]) + 1, 2):
         ring = np.zeros((2 * r + 3, 2 * r + 3), np.uint8)
         cv2.circle(ring, (r + 1, r + 1), r, 1, 1)
         cover = cv2.filter2D(dark, -1, ring.astype(np.float32) / ring.sum(), borderType=cv2.BORDER_CONSTANT)
         ys, xs = np.nonzero(cover >= s.grey_seal_min_ring)
-        found += [(float(cover[y, x]), int(x), int(y), r) for y, x in zip(ys.tolist(), xs.tolist(), strict=True)]
+        found.append(np.stack([cover[ys, xs].astype(np.float64), xs, ys, np.full(len(xs), r)], axis=1))
     boxes: list[tuple[int, int, int, int]] = []
-    for _, x, y, r in sorted(found, reverse=True):  # strongest first; one box per seal
-        if any(bx0 <= x <= bx1 and by0 <= y <= by1 for bx0, by0, bx1, by1 in boxes):
-            continue
-        boxes.append((x - r, y - r, x + r, y + r))
+    if found:
+        cand = np.concatenate(found)
+        # strongest first (ties: larger x, y, r first); one box per seal: a centre inside a box
+        # already taken is that seal again
+        cand = cand[np.lexsort((-cand[:, 3], -cand[:, 2], -cand[:, 1], -cand[:, 0]))]
+        free = np.ones(len(cand), bool)
+        while free.any():
+            i = int(np.argmax(free))
+            x, y, r = (int(v) for v in cand[i, 1:])
+            boxes.append((x - r, y - r, x + r, y + r))
+            free &= ~((cand[:, 1] >= x - r) & (cand[:, 1] <= x + r) & (cand[:, 2] >= y - r) & (cand[:, 2] <= y + r))
     back = f / k
     return [tuple(int(round(c * back)) for c in b) for b in boxes]  # type: ignore[misc]
 

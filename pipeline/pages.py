@@ -12,7 +12,6 @@ the bad pages) is raised.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import warnings
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from PIL import Image, ImageOps
 
 from pipeline.errors import InputFileError
 from pipeline.models import LoadedFile, Page, PageInfo
+from pipeline.ocr.cache import pixel_sha256  # noqa: F401 - re-exported: the pages' hash
+from pipeline.ocr.clock import ocr_time
 from pipeline.ocr.settings import file_error, ocr_settings
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,6 @@ Image.MAX_IMAGE_PIXELS = ocr_settings().limits.max_image_pixels
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def pixel_sha256(img: Image.Image) -> str:
-    """Hash of the decoded pixels (mode and size included): same scan → same hash, any container."""
-    h = hashlib.sha256(f"{img.mode}:{img.width}x{img.height}:".encode())
-    h.update(img.tobytes())
-    return h.hexdigest()
 
 
 def normalise_mode(img: Image.Image) -> Image.Image:
@@ -182,7 +176,7 @@ def _iter_image_pages(f: LoadedFile) -> Iterator[Page]:
                 bad.append(f"p{i + 1}: {getattr(exc, 'code', type(exc).__name__)}")
                 continue
             info = PageInfo(file=display, file_sha256=f.source.sha256, page=i + 1, width=frame.width,
-                            height=frame.height, dpi=dpi, image_sha256=pixel_sha256(frame))
+                            height=frame.height, dpi=dpi)
             kept_open = frame is img  # closing would destroy the page's own pixels
             yield Page(info=info, image=frame, file=f)
     finally:
@@ -271,13 +265,14 @@ def _render_pdf_page(doc, plumber, i: int, f: LoadedFile, dpi: int, max_pixels: 
                      text_layer_result) -> Page:
     img, scale = _render_pdf_bitmap(doc, i, dpi, max_pixels)
     info = PageInfo(file=f.source.path, file_sha256=f.source.sha256, page=i + 1, width=img.width,
-                    height=img.height, dpi=int(round(scale * 72)), image_sha256=pixel_sha256(img))
+                    height=img.height, dpi=int(round(scale * 72)))
     page = Page(info=info, image=img, file=f)
     if plumber is not None:
         try:
-            pl_page = plumber.pages[i]
-            result = text_layer_result(pl_page, scale, img.width, img.height)
-            pl_page.close()
+            with ocr_time():  # the text layer is this page's OCR result (engine text_layer)
+                pl_page = plumber.pages[i]
+                result = text_layer_result(pl_page, scale, img.width, img.height)
+                pl_page.close()
         except Exception as exc:  # a broken content stream loses the text layer, not the page
             log.warning("text layer of %s p%d unreadable: %s", f.source.path, i + 1, type(exc).__name__)
             result = None

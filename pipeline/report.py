@@ -92,7 +92,7 @@ class _Sources:
         self.files = {f.path: f for f in case.input_files}
         self.ocr = {(p.file, p.page): p for p in case.pages}
         self._tmp: Path | None = None
-        self._cache: dict[tuple[str, int], Image.Image | None] = {}
+        self._cache: dict[tuple[str, int], PageView | None] = {}
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -144,7 +144,7 @@ class _Sources:
         except (OSError, zipfile.BadZipFile, RuntimeError):
             return None
 
-    def page_image(self, rel: str, page: int) -> Image.Image | None:
+    def page_image(self, rel: str, page: int) -> PageView | None:
         key = (rel, page)
         if key not in self._cache:
             img = None
@@ -155,7 +155,7 @@ class _Sources:
             self._cache[key] = img
         return self._cache[key]
 
-    def _load(self, rel: str, page: int) -> Image.Image | None:
+    def _load(self, rel: str, page: int) -> PageView | None:
         local = self.local_path(rel)
         if local is None:
             return None
@@ -164,26 +164,35 @@ class _Sources:
             return None
         img = img.convert("RGB")
         info = self.ocr.get((rel, page))
-        if info is not None and info.ocr is not None and (info.ocr.rotation or info.ocr.skew):
-            img = _corrected(img, info.ocr.rotation, info.ocr.skew)
-        if info is not None and info.ocr is not None and info.ocr.width and info.ocr.height:
-            if img.size != (info.ocr.width, info.ocr.height):  # deskew may have grown the canvas
-                img = img.resize((info.ocr.width, info.ocr.height))
-        return img
+        ocr = info.ocr if info is not None else None
+        if ocr is None:
+            return PageView(img, 0.0)
+        if ocr.rotation:
+            from pipeline.ocr.preprocess import rotate_clockwise
+
+            img = rotate_clockwise(img, ocr.rotation)
+        if ocr.width and ocr.height and img.size != (ocr.width, ocr.height):
+            img = img.resize((ocr.width, ocr.height))
+        return PageView(img, ocr.skew)
 
 
-def _corrected(img: Image.Image, rotation: int, skew: float) -> Image.Image:
-    """The image the OCR boxes refer to: pipeline.ocr's own re-creation from the stored
-    rotation and deskew angle, or (without it) the rotation alone."""
-    try:
-        import cv2
+class PageView:
+    """A page as its OCR boxes see it (upright, deskewed), drawn on demand: the upright page and
+    the deskew angle, so that a thumbnail deskews only the region it shows."""
 
-        from pipeline.ocr.preprocess import apply_known
+    def __init__(self, upright: Image.Image, skew: float) -> None:
+        self.upright, self.skew = upright, skew
+        self.width, self.height = upright.size
 
-        return apply_known(img, rotation, skew, interpolation=cv2.INTER_LINEAR)  # half the cubic cost
-    except Exception as exc:  # noqa: BLE001 - a thumbnail a few pixels off beats none
-        log.debug("apply_known unavailable: %s", type(exc).__name__)
-        return img.rotate(-rotation, expand=True) if rotation else img  # rotation is clockwise
+    def crop(self, box: tuple[int, int, int, int]) -> Image.Image:
+        from pipeline.ocr.preprocess import corrected_region
+
+        return corrected_region(self.upright, self.skew, box)
+
+    def small(self, max_side: int) -> Image.Image:
+        from pipeline.ocr.preprocess import corrected_copy
+
+        return corrected_copy(self.upright, 0, self.skew, max_side)[0]
 
 
 def _open_page(local: Path, source: SourceFile | None, rel: str, page: int) -> Image.Image | None:
@@ -215,10 +224,10 @@ def _png_uri(img: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def evidence_thumbnail(img: Image.Image, bbox: tuple[int, int, int, int] | None) -> Image.Image:
+def evidence_thumbnail(img: PageView, bbox: tuple[int, int, int, int] | None) -> Image.Image:
     """A crop around the evidence box with the box drawn in red (the whole page when no box)."""
     if bbox is None:
-        thumb = img.copy()
+        thumb = img.small(2 * PAGE_THUMB_WIDTH * 2)
         thumb.thumbnail((PAGE_THUMB_WIDTH, PAGE_THUMB_WIDTH * 2))
         return thumb
     x0, y0, x1, y1 = bbox

@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 from pipeline.ingest import collect_inputs
 from pipeline.models import OcrResult
 from pipeline.ocr import OcrRouter
-from pipeline.pages import iter_pages
+from pipeline.pages import iter_pages, pixel_sha256
 
 
 class Counting:
@@ -58,7 +58,7 @@ def test_pdf_text_layer_page_and_image_only_page(tmp_path: Path):
     p1 = next(pages)
     assert p1.info.has_text_layer and p1.info.page == 1 and p1.info.dpi == 300
     assert (p1.info.width, p1.info.height) == (2480, 3509)
-    assert p1.image is not None and p1.info.image_sha256
+    assert p1.image is not None and p1.info.image_sha256 is None  # hashed by OCR, for its cache
     layer = p1.extras["text_layer"]
     assert layer.engine == "text_layer"
     assert "Taizhou Pharma Co Ltd" in layer.text
@@ -100,7 +100,7 @@ def test_multipage_tiffs_including_1bit_group4(tmp_path: Path):
     got = list(iter_pages(by_name["record.tif"]))
     assert [p.info.page for p in got] == [1, 2, 3]
     assert [p.image.mode for p in got] == ["L", "L", "RGB"]
-    assert len({p.info.image_sha256 for p in got}) == 3
+    assert len({pixel_sha256(p.image) for p in got}) == 3
     fax_pages = list(iter_pages(by_name["fax.tif"]))
     assert [(p.info.page, p.info.dpi, p.image.mode) for p in fax_pages] == [(1, 200, "L"), (2, 200, "L")]
     res = OcrRouter("tesseract", preprocess=False).read(fax_pages[1])
@@ -143,7 +143,7 @@ def test_page_image_is_the_same_page_as_iter_pages_yields(tmp_path: Path):
     pixels iter_pages gave: a frame of a multi-page TIFF, a PDF page, an EXIF-rotated JPEG."""
     import numpy as np
 
-    from pipeline.pages import page_image, pixel_sha256
+    from pipeline.pages import page_image
 
     folder = tmp_path / "app"
     folder.mkdir()
@@ -160,7 +160,7 @@ def test_page_image_is_the_same_page_as_iter_pages_yields(tmp_path: Path):
         for page in iter_pages(f):
             alone = page_image(f, page.info.page)
             assert alone is not None and alone.size == page.image.size
-            assert pixel_sha256(alone) == page.info.image_sha256, (f.source.path, page.info.page)
+            assert pixel_sha256(alone) == pixel_sha256(page.image), (f.source.path, page.info.page)
         assert page_image(f, f.source.page_count + 1) is None
     jpeg = next(f for f in files if f.source.path == "phone.jpg")
     assert np.asarray(page_image(jpeg, 1)).shape[:2] == (300, 800)  # EXIF turn applied

@@ -6,15 +6,25 @@ OcrResults in a private (0700) folder, written atomically."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
+from PIL import Image
 from pydantic import ValidationError
 
 from pipeline.models import OcrResult
 from pipeline.privacy import atomic_write_text, private_dir
 
 log = logging.getLogger(__name__)
+
+
+def pixel_sha256(img: Image.Image) -> str:
+    """Hash of the decoded pixels (mode and size included): same scan → same hash, any container.
+    The cache's key; the OCR stage computes it (PageInfo.image_sha256) when a cache is used."""
+    h = hashlib.sha256(f"{img.mode}:{img.width}x{img.height}:".encode())
+    h.update(img.tobytes())
+    return h.hexdigest()
 
 
 class OcrCache:

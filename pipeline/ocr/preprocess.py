@@ -152,6 +152,28 @@ def turned_size(size: tuple[int, int], rotate: int) -> tuple[int, int]:
     return (size[1], size[0]) if rotate % 180 else size
 
 
+def corrected_region(upright: Image.Image, skew: float, box: tuple[int, int, int, int]) -> Image.Image:
+    """Region `box` of `deskew(upright, skew)`, warping only that region (the evidence crops of
+    a report: deskewing the whole 300-dpi page for each took ~0.1 s)."""
+    x0, y0, x1, y1 = box
+    if abs(skew) < 1e-6:
+        return upright.crop(box)
+    w, h = upright.size
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), skew, 1.0)
+    inv = cv2.invertAffineTransform(m)
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64) @ inv.T
+    sx0, sy0 = (max(0, int(np.floor(v)) - 2) for v in corners.min(axis=0))
+    sx1, sy1 = min(w, int(np.ceil(corners[:, 0].max())) + 2), min(h, int(np.ceil(corners[:, 1].max())) + 2)
+    src = upright.crop((sx0, sy0, max(sx0 + 1, sx1), max(sy0 + 1, sy1)))
+    arr = np.asarray(src.convert("L") if src.mode not in ("L", "RGB") else src)
+    shifted = m.copy()
+    shifted[:, 2] = m[:, :2] @ np.array([sx0, sy0], np.float64) + m[:, 2] - np.array([x0, y0], np.float64)
+    fill = 255 if arr.ndim == 2 else (255, 255, 255)
+    out = cv2.warpAffine(arr, shifted, (max(1, x1 - x0), max(1, y1 - y0)), flags=cv2.INTER_CUBIC,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    return Image.fromarray(out)
+
+
 def corrected_copy(img: Image.Image, rotate: int, skew: float, max_side: int) -> tuple[Image.Image, float]:
     """`apply_known(img, rotate, skew)` no larger than `max_side` (area-averaged), and the factor
     from the copy's pixels to the full corrected image's. Downscaled first, then turned and
