@@ -1,7 +1,7 @@
 """OCR for one page: orientation, deskew, engine choice, cache. Other stages call only this.
 
     router = get_router("auto", cache_dir)
-    result = router.read(page)   # also sets page.corrected and page.info.ocr
+    result = router.read(page)   # also sets page.info.ocr (and page.corrected where built)
 
 `auto` routes by what was measured (see pipeline/data/ocr.yaml, `preprocess.rapid_layout` and
 `routing`). Text-layer PDF pages need no OCR. RapidOCR's line detector turns a page upright and
@@ -104,11 +104,11 @@ class OcrRouter:
                 page.info.ocr = hit
                 return hit
             result, image = self._read_fresh(page.image, normalise)
+            if self.cache is not None and key:
+                self.cache.put(key, self.mode.value, self.cache_version, result)
         page.corrected = image
         page.info.ocr = result
         self.routed[result.engine] = self.routed.get(result.engine, 0) + 1
-        if self.cache is not None and key:
-            self.cache.put(key, self.mode.value, self.cache_version, result)
         return result
 
     def _cache_key(self, page: Page) -> str | None:
