@@ -105,8 +105,12 @@ def _decode_frame(img: Image.Image, display: str, page: int | None = None) -> Im
     except Image.DecompressionBombError as exc:
         raise file_error(display, "DECOMPRESSION_BOMB", str(exc)[:120], page) from exc
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        code = "TRUNCATED_IMAGE" if "truncat" in str(exc).lower() else "CORRUPT_IMAGE"
-        raise file_error(display, code, type(exc).__name__ + ": " + str(exc)[:120], page) from exc
+        raise _unreadable(exc, display, page) from exc
+
+
+def _unreadable(exc: Exception, display: str, page: int | None) -> InputFileError:
+    code = "TRUNCATED_IMAGE" if "truncat" in str(exc).lower() else "CORRUPT_IMAGE"
+    return file_error(display, code, type(exc).__name__ + ": " + str(exc)[:120], page)
 
 
 def _check_frame(img: Image.Image, media_type: str, display: str, page: int | None) -> None:
@@ -117,8 +121,7 @@ def _check_frame(img: Image.Image, media_type: str, display: str, page: int | No
         try:
             img.verify()
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            code = "TRUNCATED_IMAGE" if "truncat" in str(exc).lower() else "CORRUPT_IMAGE"
-            raise file_error(display, code, type(exc).__name__ + ": " + str(exc)[:120], page) from exc
+            raise _unreadable(exc, display, page) from exc
         return
     if media_type == "image/jpeg":
         img.draft(img.mode, (max(1, img.width // 8), max(1, img.height // 8)))
