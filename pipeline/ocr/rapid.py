@@ -35,8 +35,7 @@ def rapidocr_version() -> str | None:
         from rapidocr._version import __version__ as v  # type: ignore[import-not-found]
     except ImportError:
         return None
-    runtime = ocr_settings().rapidocr.runtime
-    if runtime == "openvino" and _openvino_version() is not None and _bundled_models() is not None:
+    if ocr_settings().rapidocr.runtime == "openvino" and _openvino_ready():
         return f"{v} (openvino {_openvino_version()})"
     try:
         import onnxruntime  # type: ignore[import-untyped]
@@ -52,6 +51,11 @@ def _openvino_version() -> str | None:
     except ImportError:
         return None
     return str(get_version()).split("-")[0]
+
+
+def _openvino_ready() -> bool:
+    """OpenVINO is installed and the bundled models are found: what `runtime: openvino` needs."""
+    return _openvino_version() is not None and _bundled_models() is not None
 
 
 def _bundled_models() -> dict[str, str] | None:
@@ -100,13 +104,12 @@ def _runtime_params(runtime: str, params: dict[str, Any]) -> str:
     runtime chosen."""
     if runtime != "openvino":
         return "onnxruntime"
-    models = _bundled_models()
-    if _openvino_version() is None or models is None:
+    if not _openvino_ready():
         log.warning("OpenVINO 不可用，RapidOCR 改用 onnxruntime / OpenVINO unavailable: RapidOCR runs on onnxruntime")
         return "onnxruntime"
     from rapidocr import EngineType
 
-    for stage, path in models.items():
+    for stage, path in (_bundled_models() or {}).items():
         params[f"{stage}.engine_type"] = EngineType.OPENVINO
         params[f"{stage}.model_path"] = path
     params["EngineConfig.openvino.inference_num_threads"] = 1
