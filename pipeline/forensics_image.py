@@ -344,14 +344,17 @@ def copy_move_regions(grey: np.ndarray, s: TamperSettings, scale: float) -> list
 
 
 def find_tampered_regions(image: Image.Image, measured_tilt: float | None = None,
-                          ocr_wide_lines: int | None = None) -> list[Region]:
+                          ocr_wide_lines: int | None = None,
+                          ocr_line_boxes: list[np.ndarray] | None = None) -> list[Region]:
     """All suspicious regions of one page image, boxes in that image's pixel coordinates.
 
     `measured_tilt`: the skew OCR measured on this page, if any. A page it found straight
     (well under level_line.min_page_tilt_deg) skips the level-line test, which could only
     conclude the same. `ocr_wide_lines`: how many lines OCR read at least
     level_line.min_reference_width wide; with fewer than min_reference_lines the test could
-    not establish the page's tilt either (cards, sparse certificates), so it is skipped too."""
+    not establish the page's tilt either (cards, sparse certificates), so it is skipped too.
+    `ocr_line_boxes`: OCR's lines as quadrilaterals in this image's pixels (to_decoded_quad);
+    the level-line test then measures the ink inside them instead of finding lines itself."""
     s = config().tamper
     grey_full = np.asarray(image.convert("L"))
     # bin by an integer factor: averages f×f pixels without resampling across JPEG blocks
@@ -369,14 +372,15 @@ def find_tampered_regions(image: Image.Image, measured_tilt: float | None = None
     tilted = measured_tilt is None or abs(measured_tilt) >= ll.min_page_tilt_deg - ll.measured_tilt_margin_deg
     lined = ocr_wide_lines is None or ocr_wide_lines >= ll.min_reference_lines
     if ll.enabled and tilted and lined:
-        regions += level_line_regions(grey_full, ll)
+        regions += level_line_regions(grey_full, ll, ocr_line_boxes)
     return sorted(regions, key=lambda r: -r.score)
 
 
-def level_line_regions(grey: np.ndarray, s: LevelLineSettings) -> list[Region]:
+def level_line_regions(grey: np.ndarray, s: LevelLineSettings,
+                       line_boxes: list[np.ndarray] | None = None) -> list[Region]:
     """Lines printed level on a tilted scan; scored by how many tilt spreads they stand off."""
     out = []
-    for ln in level_lines(grey, s):
+    for ln in level_lines(grey, s, line_boxes):
         off = abs(ln.page_tilt - ln.angle)
         out.append(Region(ln.bbox, off / max(ln.tilt_spread, 0.05), "level-line",
                           f"level-line: text at {ln.angle:+.2f}° on a page whose lines are tilted "
@@ -407,6 +411,29 @@ def to_corrected_bbox(bbox: BBox, size: tuple[int, int], rotate: int, skew: floa
     return (max(0, int(min(xs))), max(0, int(min(ys))), min(w, int(round(max(xs)))), min(h, int(round(max(ys)))))
 
 
+def to_decoded_quad(bbox: BBox, size: tuple[int, int], rotate: int, skew: float) -> np.ndarray:
+    """The inverse of to_corrected_bbox for one box: its four corners (x, y), clockwise from
+    top left, in the decoded image of `size` (w, h) — a tilted rectangle where the page was
+    deskewed."""
+    w, h = size
+    tw, th = (h, w) if rotate % 180 == 90 else (w, h)  # the turned (and corrected) frame
+    pts = np.array([(bbox[0], bbox[1]), (bbox[2], bbox[1]), (bbox[2], bbox[3]), (bbox[0], bbox[3])], np.float64)
+    if abs(skew) > 1e-6:
+        t = np.deg2rad(skew)
+        c, s_ = np.cos(t), np.sin(t)
+        dx, dy = pts[:, 0] - tw / 2, pts[:, 1] - th / 2
+        pts = np.stack([tw / 2 + dx * c - dy * s_, th / 2 + dx * s_ + dy * c], axis=1)
+    u, v = pts[:, 0], pts[:, 1]
+    r = rotate % 360
+    if r == 90:
+        pts = np.stack([v, h - u], axis=1)
+    elif r == 180:
+        pts = np.stack([w - u, h - v], axis=1)
+    elif r == 270:
+        pts = np.stack([w - v, u], axis=1)
+    return pts
+
+
 def _wide_lines(ocr: OcrResult) -> int:
     """Lines OCR read that are wide enough to set a page's tilt in the level-line test."""
     long_side = max(ocr.width, ocr.height, 1)
@@ -428,8 +455,11 @@ def screen_page_pixels(page: Page) -> list[Flag]:
     frame = "corrected page image (OCR coordinates)" if mapped or page.image is None else "decoded page image"
     flags: list[Flag] = []
     read = ocr is not None and ocr.engine != "text_layer"
+    # OCR's lines (a text layer's too) say where the level-line test should look
+    boxes = [to_decoded_quad(ln.bbox, image.size, ocr.rotation, ocr.skew) for ln in ocr.lines] \
+        if mapped and ocr else None
     regions = find_tampered_regions(image, ocr.skew if read and ocr else None,
-                                    _wide_lines(ocr) if read and ocr else None)
+                                    _wide_lines(ocr) if read and ocr else None, boxes)
     for r in regions[:3]:
         bbox = to_corrected_bbox(r.bbox, image.size, ocr.rotation, ocr.skew) if mapped and ocr else r.bbox
         detail = f"{r.detail}; bbox {list(bbox)} in {frame}"

@@ -16,9 +16,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from pipeline import forensics_lines
 from pipeline.forensics import config, screen_page
-from pipeline.forensics_image import to_corrected_bbox
-from pipeline.forensics_lines import _working_grey, level_lines, text_lines
+from pipeline.forensics_image import to_corrected_bbox, to_decoded_quad
+from pipeline.forensics_lines import _working_grey, boxed_line_inks, level_lines, text_lines
+from pipeline.models import Page, PageInfo
+from pipeline.ocr import get_router
 from samples.archive import compose, plan_archive, tamper_patch
 from tests.test_forensics_tamper import _font, _jpeg, _overlap, _page, degrade
 
@@ -137,3 +140,86 @@ def test_level_line_test_is_skipped_where_ocr_read_too_few_wide_lines():
     wide, narrow = int(SETTINGS.min_reference_width * max(w, h)) + 1, 40
     lines = [OcrLine(text="x", bbox=(0, 10 * i, wide if i < 2 else narrow, 10 * i + 8), conf=1.0) for i in range(5)]
     assert _wide_lines(OcrResult(engine="rapidocr", text="", lines=lines, width=w, height=h)) == 2
+
+
+def _read(img: Image.Image) -> Page:
+    """The page as the pipeline holds it after OCR (auto: RapidOCR's own layout path)."""
+    page = Page(info=PageInfo(file="scan.jpg", file_sha256="0" * 64, page=1, width=img.width, height=img.height),
+                image=img)
+    get_router("auto", None).read(page)
+    return page
+
+
+def _ocr_quads(page: Page) -> list[np.ndarray]:
+    ocr = page.info.ocr
+    assert ocr is not None and page.image is not None
+    return [to_decoded_quad(ln.bbox, page.image.size, ocr.rotation, ocr.skew) for ln in ocr.lines]
+
+
+@pytest.mark.parametrize("i,tilt", [(1, 2.5), (3, -1.6)])
+def test_ocr_line_boxes_lead_to_the_pasted_value_on_a_read_page(i, tilt, monkeypatch):
+    """Where OCR read the page, the test measures the ink inside OCR's line boxes (no page-wide
+    search): the re-typed value is still found where it was pasted — though it pokes out of the
+    tilted box OCR drew around it — and the flag's box lands in OCR's coordinates."""
+    page_img, box, text = tilted_scan(i, tilt)
+    forged = _read(forge(page_img, box, text))
+    assert forged.image is not None and forged.info.ocr is not None
+    found = level_lines(_grey(forged.image), SETTINGS, _ocr_quads(forged))
+    assert len(found) >= 1 and all(_overlap(f.bbox, box) > 0.5 for f in found), (found, box)
+    assert abs(found[0].page_tilt + tilt) <= 0.1
+
+    boxed: list[int] = []
+    real = forensics_lines.boxed_line_inks
+
+    def spy(*args, **kwargs):
+        boxed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(forensics_lines, "boxed_line_inks", spy)
+    monkeypatch.setattr(forensics_lines, "line_inks", None)  # the page-wide search must not run
+    level = [f for f in screen_page(forged) if "level-line" in f.message_en]
+    ocr = forged.info.ocr
+    in_ocr = to_corrected_bbox(box, forged.image.size, ocr.rotation, ocr.skew)
+    assert boxed and level and _overlap(level[0].evidence[0].bbox, in_ocr) > 0.5, (level, in_ocr)
+
+    monkeypatch.undo()
+    clean = _read(page_img)
+    assert clean.image is not None
+    assert level_lines(_grey(clean.image), SETTINGS, _ocr_quads(clean)) == []
+
+
+def test_a_box_with_far_apart_groups_is_measured_group_by_group():
+    """A form row OCR joined into one box — a label at the left, a stamp note far right, set
+    at slightly different heights — is two short lines, not one line whose 'angle' is the
+    layout's; each group stands or falls on its own characters."""
+    img = Image.new("L", (2000, 400), 255)
+    d = ImageDraw.Draw(img)
+    font = _font(34)
+    d.text((60, 180), "门或市直部门意见栏目内容", fill=0, font=font)
+    d.text((1450, 168), "盖章签字年月日处理完毕", fill=0, font=font)
+    quad = np.array([(40, 150), (1960, 150), (1960, 240), (40, 240)], np.float64)
+    inks, f, _ = boxed_line_inks(np.asarray(img), [quad], SETTINGS)
+    assert f == pytest.approx(1.0)
+    assert len(inks) == 2, [i.bbox for i in inks]
+    left, right = sorted(inks, key=lambda i: i.bbox[0])
+    assert left.bbox[2] < 600 and right.bbox[0] > 1400
+    assert all(abs(i.angle(SETTINGS.max_tilt_deg)) <= SETTINGS.level_max_deg for i in inks)
+
+
+def test_a_line_whose_angle_is_ill_determined_is_not_called_level():
+    """A line counts as level only when its ink lines up clearly sharper level than at the
+    page's tilt: a re-typed value does (level_gain well above min_level_gain), a short cell of
+    mixed script whose projection is about as sharp at any angle does not."""
+    page, box, text = tilted_scan(1, 2.5)
+    found = level_lines(_grey(forge(page, box, text)), SETTINGS)
+    assert found and all(f.gain >= SETTINGS.min_level_gain for f in found)
+    assert max(f.gain for f in found) >= 1.15, found
+
+    # ink with no direction of its own (a round blot): level or tilted, it projects the same
+    rng = np.random.default_rng(5)
+    r, t = 15 * np.sqrt(rng.uniform(0, 1, 3000)), rng.uniform(0, 2 * np.pi, 3000)
+    blot = forensics_lines.LineInk((0, 0, 30, 30), 15 + r * np.sin(t), 15 + r * np.cos(t), 1)
+    assert abs(blot.level_gain(0.0, 2.5) - 1) < SETTINGS.min_level_gain - 1
+    # and a line printed at the page's tilt is sharper there than level
+    clean = forensics_lines.line_inks(_working_grey(_grey(page), SETTINGS.work_long_side)[0], SETTINGS)
+    assert max(ink.level_gain(0.0, -2.5) for ink in clean) < 1

@@ -12,6 +12,7 @@ import io
 import random
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -185,6 +186,29 @@ def test_boxes_map_into_the_corrected_image(rotate, skew):
     got = to_corrected_bbox(box, img.size, rotate, skew)
     assert max(abs(a - b) for a, b in zip(got, truth, strict=True)) <= 3, (got, truth)
 
+
+
+@pytest.mark.parametrize("rotate,skew", [(0, 0.0), (90, 1.5), (180, 2.5), (270, -3.1), (0, 4.0)])
+def test_ocr_boxes_map_back_into_the_decoded_image(rotate, skew):
+    """to_decoded_quad undoes to_corrected_bbox: a box drawn in the corrected image comes back
+    as the tilted rectangle around the same ink in the decoded one."""
+    from pipeline.forensics_image import to_corrected_bbox, to_decoded_quad
+    from pipeline.ocr.preprocess import deskew, rotate_clockwise
+
+    img = Image.new("L", (600, 400), 255)
+    ImageDraw.Draw(img).rectangle((350, 80, 420, 130), fill=0)
+    corrected = deskew(rotate_clockwise(img, rotate), skew)
+    ys, xs = np.nonzero(np.asarray(corrected) < 128)
+    ink_box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    quad = to_decoded_quad(ink_box, img.size, rotate, skew)
+    assert quad.shape == (4, 2)
+    for x, y in quad:  # each corner maps forward onto the box's own corners
+        fx, fy = to_corrected_bbox((x, y, x, y), img.size, rotate, skew)[:2]
+        assert min(abs(fx - cx) + abs(fy - cy) for cx in ink_box[::2] for cy in ink_box[1::2]) <= 2
+    # and the quadrilateral holds the drawn rectangle
+    inside = np.zeros((400, 600), np.uint8)
+    cv2.fillPoly(inside, [np.round(quad).astype(np.int32)], 1)
+    assert inside[80:130, 350:420].mean() >= 0.97
 
 def test_phone_photo_of_a_page_on_a_dark_desk_is_not_flagged():
     """Regression: the desk's texture around the sheet once made nearby paper look 'too smooth'."""
