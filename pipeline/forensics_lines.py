@@ -41,11 +41,14 @@ def _working_grey(grey: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
     factor from original to working coordinates."""
     f = long_side / max(grey.shape)
     if abs(f - 1) < 0.05:
-        return grey.astype(np.uint8), 1.0
+        return _as_uint8(grey), 1.0
     size = (max(1, round(grey.shape[1] * f)), max(1, round(grey.shape[0] * f)))
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
-    src = grey if grey.dtype == np.uint8 else np.clip(grey, 0, 255).astype(np.uint8)
-    return cv2.resize(src, size, interpolation=interp), f
+    return cv2.resize(_as_uint8(grey), size, interpolation=interp), f
+
+
+def _as_uint8(grey: np.ndarray) -> np.ndarray:
+    return grey if grey.dtype == np.uint8 else np.clip(grey, 0, 255).astype(np.uint8)
 
 
 def _median_grey(grey: np.ndarray) -> float:
@@ -196,9 +199,7 @@ def boxed_line_inks(grey: np.ndarray, quads: Sequence[np.ndarray], s: LevelLineS
     f = s.work_long_side / max(grey.shape)
     shape = (round(grey.shape[0] * f), round(grey.shape[1] * f))
     long_side = max(shape)
-    sample = grey[::4, ::4]
-    sample = np.ascontiguousarray(sample) if grey.dtype == np.uint8 else np.clip(sample, 0, 255).astype(np.uint8)
-    ink_below = _median_grey(sample) - s.ink_contrast
+    ink_below = _median_grey(np.ascontiguousarray(_as_uint8(grey[::4, ::4]))) - s.ink_contrast
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
     boxes = []  # per box: its characters' labels and stats, and the crop's offset at working scale
     for quad in quads:
@@ -212,9 +213,7 @@ def boxed_line_inks(grey: np.ndarray, quads: Sequence[np.ndarray], s: LevelLineS
         if (x1 - x0) * f < s.min_line_width * long_side or y1 <= y0:
             continue
         size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
-        crop = grey[y0:y1, x0:x1]
-        work = cv2.resize(crop if crop.dtype == np.uint8 else np.clip(crop, 0, 255).astype(np.uint8), size,
-                          interpolation=interp)
+        work = cv2.resize(_as_uint8(grey[y0:y1, x0:x1]), size, interpolation=interp)
         labels, stats, centroids, is_char = _char_components((work < ink_below).astype(np.uint8), long_side, s)
         is_char &= _inside(centroids, (q - (x0, y0)) * (size[0] / (x1 - x0), size[1] / (y1 - y0)))
         chars = np.flatnonzero(is_char)
@@ -223,6 +222,7 @@ def boxed_line_inks(grey: np.ndarray, quads: Sequence[np.ndarray], s: LevelLineS
     if not boxes:
         return [], f, shape
     gap = s.join_gap_heights * float(np.median(np.concatenate([st[ch, cv2.CC_STAT_HEIGHT] for _, st, ch, _, _ in boxes])))
+    half = (int(gap) | 1) // 2  # lines are boxed as line_inks boxes its rows: widened by the dilation
     rng = np.random.default_rng(0)
     out: list[LineInk] = []
     for labels, stats, chars, ox, oy in boxes:
@@ -238,8 +238,6 @@ def boxed_line_inks(grey: np.ndarray, quads: Sequence[np.ndarray], s: LevelLineS
             if found is None:
                 continue
             py, px, n_chars = found
-            # boxed as line_inks boxes its rows: widened by the joining dilation on both sides
-            half = (int(gap) | 1) // 2
             lx, ly = int(px.min()) - half, int(py.min())
             w, h = int(px.max()) + half - lx + 1, int(py.max()) - ly + 1
             if w < s.min_line_aspect * h or w < s.min_line_width * long_side:
@@ -258,13 +256,14 @@ class LevelLine:
     angle: float
     page_tilt: float
     tilt_spread: float
-    gain: float  # projection sharpness level over at the page's tilt (LineInk.level_gain)
+    gain: float  # how much sharper its ink projects level than at the page's tilt (LineInk.level_gain)
 
 
 def level_lines(grey: np.ndarray, s: LevelLineSettings,
                 line_boxes: Sequence[np.ndarray] | None = None) -> list[LevelLine]:
-    """Lines sitting level (|angle| ≤ level_max_deg) on a page tilted by at least
-    min_page_tilt_deg whose long lines agree on that tilt within max_tilt_spread_deg.
+    """Lines sitting level (|angle| ≤ level_max_deg, and lining up at least min_level_gain
+    sharper level than at the tilt) on a page tilted by at least min_page_tilt_deg whose long
+    lines agree on that tilt within max_tilt_spread_deg.
     `line_boxes`: where the lines are (quadrilaterals in `grey`'s pixels), when OCR knows."""
     if line_boxes is None:
         work, f = _working_grey(grey, s.work_long_side)
