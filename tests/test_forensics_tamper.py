@@ -187,7 +187,6 @@ def test_boxes_map_into_the_corrected_image(rotate, skew):
     assert max(abs(a - b) for a, b in zip(got, truth, strict=True)) <= 3, (got, truth)
 
 
-
 @pytest.mark.parametrize("rotate,skew", [(0, 0.0), (90, 1.5), (180, 2.5), (270, -3.1), (0, 4.0)])
 def test_ocr_boxes_map_back_into_the_decoded_image(rotate, skew):
     """to_decoded_quad undoes to_corrected_bbox: a box drawn in the corrected image comes back
@@ -209,6 +208,7 @@ def test_ocr_boxes_map_back_into_the_decoded_image(rotate, skew):
     inside = np.zeros((400, 600), np.uint8)
     cv2.fillPoly(inside, [np.round(quad).astype(np.int32)], 1)
     assert inside[80:130, 350:420].mean() >= 0.97
+
 
 def test_phone_photo_of_a_page_on_a_dark_desk_is_not_flagged():
     """Regression: the desk's texture around the sheet once made nearby paper look 'too smooth'."""
