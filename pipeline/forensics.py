@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline.errors import DataFileError
 from pipeline.models import Flag, LoadedFile, Page
+from pipeline.pages import upright
 
 log = logging.getLogger(__name__)
 
@@ -236,8 +237,7 @@ def image_fingerprint(image: Image.Image) -> str:
     different names apart better than the usual 64 bits.
     """
     fp = config().fingerprint
-    turned = hasattr(image, "getexif") and image.getexif().get(0x0112, 1) != 1
-    grey = (ImageOps.exif_transpose(image) if turned else image).convert("L")
+    grey = upright(image).convert("L")
     factor = max(grey.size) // (2 * fp.normalise_long_side)
     if factor >= 2:
         grey = grey.reduce(factor)  # cheap box average first; LANCZOS only for the last step

@@ -94,11 +94,17 @@ def _truncated_tail(path: Path, media_type: str) -> bool:
     return False
 
 
+def upright(img: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says; the image itself (no copy) when it has
+    none to apply."""
+    turned = hasattr(img, "getexif") and img.getexif().get(0x0112, 1) != 1
+    return (ImageOps.exif_transpose(img) or img) if turned else img
+
+
 def _decode_frame(img: Image.Image, display: str, page: int | None = None) -> Image.Image:
     try:
         img.load()
-        oriented = ImageOps.exif_transpose(img) if img.getexif().get(0x0112, 1) != 1 else img
-        out = normalise_mode(oriented or img)
+        out = normalise_mode(upright(img))
         # a frame still tied to an open file (multi-frame formats) is detached from it and from
         # later seeks; single-frame JPEG/PNG closed their file on load and are kept as they are
         return out.copy() if out is img and getattr(img, "fp", None) is not None else out
