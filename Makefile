@@ -57,7 +57,7 @@ eval: setup
 	$(CREDCASE) evaluate $(EVAL_OUT) --truth $(EVAL_ARCHIVE)
 
 bench: setup
-	$(PY) -m pipeline.bench --out out/bench
+	$(PY) -m pipeline.measure.bench --out out/bench
 	$(PY) -m catalog.bench
 
 clean:

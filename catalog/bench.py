@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from catalog.matcher import Matcher, get_matcher
-from pipeline.errors import DataFileError
+from pipeline.core.errors import DataFileError
 
 DEFAULT_CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "match_cases.yaml"
 

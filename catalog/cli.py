@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline.console import cell
-from pipeline.errors import ConfigError
-from pipeline.models import CatalogMatch
+from pipeline.core.console import cell
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import CatalogMatch
 
 
 def _quiet_pipe(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

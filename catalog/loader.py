@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import DataFileError
+from pipeline.core.errors import DataFileError
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_CATALOG = DATA_DIR / "batch-1.yaml"

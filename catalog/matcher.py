@@ -24,8 +24,8 @@ from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz, process
 
 from catalog.loader import DATA_DIR, Catalog, CatalogEntry, load_catalog
-from pipeline.errors import DataFileError
-from pipeline.models import CatalogMatch, MatchCandidate, MatchStatus
+from pipeline.core.errors import DataFileError
+from pipeline.core.models import CatalogMatch, MatchCandidate, MatchStatus
 
 SETTINGS_FILE = DATA_DIR / "matcher.yaml"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

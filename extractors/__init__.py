@@ -19,7 +19,7 @@ import pkgutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pipeline.models import DocType, Document, ExtractedField, PageInfo
+from pipeline.core.models import DocType, Document, ExtractedField, PageInfo
 
 if TYPE_CHECKING:
     from extractors.base import DocContext

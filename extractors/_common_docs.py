@@ -27,8 +27,8 @@ from pydantic import BaseModel, ValidationError
 
 from extractors import normalize
 from extractors.base import DocContext, Hit, Line
-from pipeline.errors import DataFileError
-from pipeline.models import BBox, ExtractedField
+from pipeline.core.errors import DataFileError
+from pipeline.core.models import BBox, ExtractedField
 
 DATA_DIR = Path(__file__).parent / "data"
 

@@ -6,9 +6,9 @@ The form is a ruled table; tesseract reads a row as one line, RapidOCR each cell
 values are read right of their label up to the next label (every label of the form ends a
 value). The seal test is geometric: the 单位意见 cell runs from its label to the
 行政主管部门意见 label on the same row, and from the row above (申请认定…) to the row below
-(市(区)职称部门…); a red seal (page.layout["red_seals"], found by the classifier) whose box lies
+(市(区)职称部门…); a red seal (page.cues.red_seals, found by the classifier) whose box lies
 at least 30 % inside that cell counts as the unit's seal — on a grey photocopy, a seal-sized
-dark ring (page.layout["grey_seals"]) does.
+dark ring (page.cues.grey_seals) does.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from extractors._common_docs import (
 from extractors.base import DocContext, Hit, Line
 from extractors.normalize import parse_sex
 from extractors.resident_id_card import find_id_number, id_number_fields
-from pipeline.models import BBox, DocType, Evidence, ExtractedField
+from pipeline.core.models import BBox, DocType, Evidence, ExtractedField
 
 DT = "application_form"
 COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|大学|学院)"
@@ -116,12 +116,12 @@ def seal_field(ctx: DocContext) -> ExtractedField:
         return ExtractedField(value=None, confidence=0.0, method="seal:no_unit_opinion_label")
     lab, box = cell
     page = ctx.pages[lab.page_index]
-    seals = page.layout.get("red_seals")
+    seals = page.cues.red_seals
     if seals is None:
         return ExtractedField(value=None, confidence=0.0, method="seal:no_layout_cue",
                               evidence=[Evidence(file=lab.file, page=lab.page, bbox=box)])
     # a grey photocopy keeps the seal only as a dark ring (classifier's grey_seals)
-    found = [(s, "red_seal", 0.9) for s in seals] + [(s, "grey_ring", 0.7) for s in page.layout.get("grey_seals", [])]
+    found = [(s, "red_seal", 0.9) for s in seals] + [(s, "grey_ring", 0.7) for s in page.cues.grey_seals]
     for s, kind, weight in found:
         sb: BBox = tuple(int(v) for v in s[:4])  # type: ignore[assignment]
         area = _box_area(sb)

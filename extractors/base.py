@@ -22,8 +22,8 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipeline.errors import ConfigError, DataFileError
-from pipeline.models import BBox, Document, Evidence, ExtractedField, OcrLine, PageInfo
+from pipeline.core.errors import ConfigError, DataFileError
+from pipeline.core.models import BBox, Document, Evidence, ExtractedField, OcrLine, PageInfo
 
 # Separators OCR leaves between a label and its value.
 _SEPARATORS = " \t:：;；|,，.。_-—"
@@ -154,13 +154,6 @@ class DocContext:
     @property
     def text(self) -> str:
         return "\n".join(ln.text for ln in self.lines)
-
-    def layout(self, key: str, default: object = None) -> object:
-        """A layout cue from the first page that has it (classify.py sets them)."""
-        for p in self.pages:
-            if key in p.layout:
-                return p.layout[key]
-        return default
 
     @staticmethod
     def evidence(lines: Sequence[Line], bbox: BBox | None = None) -> list[Evidence]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from extractors import register
 from extractors.base import DocContext
 from extractors.education import extract_education
-from pipeline.models import DocType, ExtractedField
+from pipeline.core.models import DocType, ExtractedField
 
 
 @register(DocType.DEGREE_CERTIFICATE)

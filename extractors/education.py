@@ -30,8 +30,8 @@ from extractors._common_docs import (
     sub_hit,
 )
 from extractors.base import DocContext, Hit
-from extractors.normalize import has_cjk
-from pipeline.models import ExtractedField
+from pipeline.core.models import ExtractedField
+from pipeline.core.text import has_han
 
 CJK = r"\u4e00-\u9fff"
 _SCHOOL_END = r"(?:大学|学院|学校|研究院|研究所|科学院|分校|党校)"
@@ -254,7 +254,7 @@ def extract_education(ctx: DocContext, doc_type: str, degree: bool) -> dict[str,
     text = ctx.text
     cjk_chars = len(re.findall(f"[{CJK}]", text))
     latin_chars = len(re.findall(r"[A-Za-z]", text))
-    if has_cjk(text) and cjk_chars * 3 >= latin_chars:
+    if has_han(text) and cjk_chars * 3 >= latin_chars:
         return _chinese(ctx, doc_type, degree)
     return _foreign(ctx, doc_type)
 

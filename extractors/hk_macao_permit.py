@@ -18,17 +18,15 @@ from extractors.base import DocContext, Hit, Line, all_labels, field_labels
 from extractors.mrz import find_mrz
 from extractors.normalize import (
     LONG_TERM_WORDS,
-    clean_chinese_name,
-    format_latin_name,
-    has_cjk,
     iso_date,
-    latin_tokens,
     parse_date,
     parse_date_range,
     parse_sex,
     repair_digits,
 )
-from pipeline.models import DocType, ExtractedField
+from pipeline.core.models import DocType, ExtractedField
+from pipeline.core.names import clean_chinese_name, format_latin_name, latin_tokens
+from pipeline.core.text import has_han
 
 _LABELS = "identity_labels.yaml"
 HK_MACAO_NUMBER = re.compile(r"(?<![A-Z0-9])([HM][0-9OIlSB]{8}(?:[0-9]{2})?)(?![A-Z0-9])")
@@ -115,7 +113,7 @@ def extract_permit(ctx: DocContext, section: str, number: re.Pattern[str]) -> di
             out["valid_until"] = ctx.field(None, hit, method=hit.method + "+long_term", raw=word)
         else:
             out["valid_until"] = ctx.field(end.isoformat() if end else None, hit)
-    hit = ctx.value_for(labels["issuing_authority"], stop_labels=stops, accept=has_cjk)
+    hit = ctx.value_for(labels["issuing_authority"], stop_labels=stops, accept=has_han)
     if hit:
         out["issuing_authority"] = ctx.field(re.sub(r"\s+", "", hit.text), hit)
     hit = ctx.value_for(labels["renewals"], stop_labels=stops, accept=lambda t: re.search(r"\d{1,2}", t))

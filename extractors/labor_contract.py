@@ -15,7 +15,7 @@ from extractors import register
 from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled, labels_for
 from extractors.base import DocContext
 from extractors.resident_id_card import find_id_number, id_number_fields
-from pipeline.models import DocType, ExtractedField
+from pipeline.core.models import DocType, ExtractedField
 
 DT = "labor_contract"
 COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|事务所)"

@@ -19,7 +19,8 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipeline.errors import DataFileError
+from pipeline.core.codes import mrz_check_digit
+from pipeline.core.errors import DataFileError
 
 _DATA_FILE = "data/mrz.yaml"
 FORMATS = {"TD3": (2, 44), "TD2": (2, 36), "TD1": (3, 30)}
@@ -39,19 +40,6 @@ def confusions() -> MrzConfusions:
         return MrzConfusions.model_validate(yaml.safe_load(text))
     except ValidationError as exc:
         raise DataFileError(f"extractors/{_DATA_FILE} 格式错误", f"extractors/{_DATA_FILE} is invalid: {exc}") from exc
-
-
-def char_value(c: str) -> int:
-    if c.isdigit():
-        return int(c)
-    if "A" <= c <= "Z":
-        return ord(c) - 55
-    return 0  # '<'
-
-
-def check_digit(data: str) -> str:
-    """ICAO 9303 check digit: weights 7, 3, 1 repeating, sum mod 10."""
-    return str(sum(char_value(c) * (7, 3, 1)[i % 3] for i, c in enumerate(data)) % 10)
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -143,7 +131,7 @@ def _names(field_: str) -> tuple[str, str]:
 
 
 def _check(data: str, digit: str) -> bool:
-    return digit.isdigit() and check_digit(data) == digit
+    return digit.isdigit() and mrz_check_digit(data) == digit
 
 
 def parse_mrz(lines: list[str], today: date | None = None) -> MrzResult | None:
@@ -291,7 +279,7 @@ def make_td3(document_code: str, state: str, surname: str, given: str, number: s
     l1 = (document_code.ljust(2, "<") + state + names)[:44].ljust(44, "<")
     num = number.ljust(9, "<")
     opt = optional.ljust(14, "<")
-    o_chk = check_digit(opt) if optional else "<"
-    body = num + check_digit(num) + nationality + birth + check_digit(birth) + sex + expiry + check_digit(expiry) + opt + o_chk
-    comp = check_digit(num + check_digit(num) + birth + check_digit(birth) + expiry + check_digit(expiry) + opt + o_chk)
+    o_chk = mrz_check_digit(opt) if optional else "<"
+    body = num + mrz_check_digit(num) + nationality + birth + mrz_check_digit(birth) + sex + expiry + mrz_check_digit(expiry) + opt + o_chk
+    comp = mrz_check_digit(num + mrz_check_digit(num) + birth + mrz_check_digit(birth) + expiry + mrz_check_digit(expiry) + opt + o_chk)
     return [l1, body + comp]

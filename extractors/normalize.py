@@ -1,17 +1,15 @@
-"""Shared normalisers: dates → ISO, sex → M/F, names compared across scripts, digit repair.
+"""Shared normalisers: dates → ISO, sex → M/F, digit repair (names: pipeline.core.names).
 
 Every extractor normalises the same way so the checks stage can compare values from
 different documents (the ID card's 1990年1月2日 with the passport's 02 JAN 1990). The word
-lists (months, sex words, OCR confusions, compound surnames) are data in
+lists (months, sex words, OCR confusions) are data in
 extractors/data/normalize.yaml. Parsers return None for what they cannot read; they never
 guess a value that is not on the page.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-import unicodedata
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -19,7 +17,8 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ValidationError, field_validator
 
-from pipeline.errors import DataFileError
+from pipeline.core.errors import DataFileError
+from pipeline.core.text import fold_accents
 
 _DATA_FILE = "data/normalize.yaml"
 
@@ -28,15 +27,6 @@ class NormalizeData(BaseModel):
     months: dict[int, list[str]]
     sex: dict[str, list[str]]
     digit_repair: dict[str, str]
-    compound_surnames: list[str]
-    surname_readings: dict[str, list[str]]
-    surnames: str  # single-character surnames, one string (spaces from the YAML folding dropped)
-
-    @field_validator("surnames")
-    @classmethod
-    def _no_spaces(cls, v: str) -> str:
-        return "".join(v.split())
-
     @field_validator("months")
     @classmethod
     def _twelve(cls, v: dict[int, list[str]]) -> dict[int, list[str]]:
@@ -75,13 +65,9 @@ def _month_lookup() -> dict[str, int]:
     for num, words in data().months.items():
         for w in words:
             out[w.lower()] = num
-            out[_fold(w.lower())] = num
+            out[fold_accents(w.lower())] = num
     return out
 
-
-def _fold(text: str) -> str:
-    """Strip accents: 'März' → 'Marz', 'Müller' → 'Muller'."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 # --------------------------------------------------------------------------- digits
@@ -129,7 +115,7 @@ def _from_match(kind: str, m: re.Match[str]) -> date | None:
     d = int(g["d"])
     if "mw" in g and g.get("mw") is not None:
         word = g["mw"].lower().rstrip(".")
-        month = _month_lookup().get(word) or _month_lookup().get(_fold(word))
+        month = _month_lookup().get(word) or _month_lookup().get(fold_accents(word))
         if month is None:
             return None
         return _make_date(y, month, d)
@@ -238,161 +224,12 @@ def parse_sex(text: str | None) -> str | None:
     look = _sex_lookup()
     if t in look:
         return look[t]
-    if _fold(t) in look:
-        return look[_fold(t)]
+    if fold_accents(t) in look:
+        return look[fold_accents(t)]
     if "男" in t and "女" not in t:
         return "M"
     if "女" in t and "男" not in t:
         return "F"
     tokens = [tok for tok in re.split(r"[^a-zäöüA-Z]+", text.lower()) if tok]
-    codes = {look[tok] for tok in tokens if tok in look} | {look[_fold(tok)] for tok in tokens if _fold(tok) in look}
+    codes = {look[tok] for tok in tokens if tok in look} | {look[fold_accents(tok)] for tok in tokens if fold_accents(tok) in look}
     return codes.pop() if len(codes) == 1 else None
-
-
-# --------------------------------------------------------------------------- names
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text or ""))
-
-
-def clean_chinese_name(text: str) -> str:
-    """Keep the CJK characters (and the middle dot of transliterated names): OCR adds spaces."""
-    return "".join(c for c in text if _CJK.match(c) or c in "·•")
-
-
-def latin_tokens(text: str) -> list[str]:
-    """'Müller-Lüdenscheidt, Hans' → ['MULLER', 'LUDENSCHEIDT', 'HANS']; Ü is folded to U."""
-    t = _fold(text).upper().replace("Ü", "U")
-    return [tok for tok in re.split(r"[^A-Z]+", t) if tok]
-
-
-def format_latin_name(surname: str, given: str | None) -> str:
-    """'SURNAME, GIVEN NAMES' in capitals, single spaces (DESIGN: Latin names on passports)."""
-    def words(text: str) -> str:  # hyphens and apostrophes inside a name stay (CHIH-MING, O'BRIEN)
-        t = _fold(text).upper()
-        toks = [re.sub(r"[^A-Z'\-]", "", w).strip("'-") for w in re.split(r"[\s,<]+", t)]
-        return " ".join(w for w in toks if w)
-
-    s = words(surname)
-    g = words(given or "")
-    return f"{s}, {g}" if g else s
-
-
-def split_chinese_name(name: str) -> tuple[str, str]:
-    """(surname, given): compound surnames from data, else the first character."""
-    name = clean_chinese_name(name)
-    for cs in data().compound_surnames:
-        if name.startswith(cs) and len(name) > len(cs):
-            return cs, name[len(cs):]
-    return name[:1], name[1:]
-
-
-MAX_GIVEN_NAME = 3  # Han characters after the surname in a personal name
-
-
-def plausible_chinese_name(name: str) -> bool:
-    """A known surname and one to three characters after it; '·' names (transliterations)
-    pass. False for OCR text run into a name field (在本, 个人缴纳部分, 引张勇丽)."""
-    name = clean_chinese_name(name)
-    if "·" in name or "•" in name:
-        return True
-    surname, given = split_chinese_name(name)
-    known = surname in data().compound_surnames or (len(surname) == 1 and surname in data().surnames)
-    return known and 1 <= len(given) <= MAX_GIVEN_NAME
-
-
-def _char_readings(ch: str) -> list[str]:
-    from pypinyin import Style, pinyin
-
-    opts = pinyin(ch, style=Style.NORMAL, heteronym=True, v_to_u=True)
-    out: list[str] = []
-    for r in opts[0] if opts else []:
-        plain = _fold(r).upper()
-        # ü is written U, V or YU on passports (吕: LU / LV / LYU)
-        variants = [plain, r.replace("ü", "V").upper(), r.replace("ü", "YU").upper()] if "ü" in r else [plain]
-        for v in variants:
-            if v not in out:
-                out.append(v)
-    return out
-
-
-def chinese_name_spellings(name: str, limit: int = 256) -> set[tuple[str, str]]:
-    """Possible (SURNAME, GIVEN) pinyin spellings of a Chinese name, heteronyms included
-    (单 → SHAN, 曾 → ZENG...). Bounded by `limit` to keep rare long names cheap."""
-    surname, given = split_chinese_name(name)
-    if not surname:
-        return set()
-    readings = data().surname_readings
-    s_opts: list[str] = [r.upper() for r in readings.get(surname, [])]
-    per_char = [_char_readings(c) for c in surname]
-    for combo in itertools.product(*per_char):
-        s = "".join(combo)
-        if s not in s_opts:
-            s_opts.append(s)
-    g_chars = [_char_readings(c) or [c] for c in given]
-    out: set[tuple[str, str]] = set()
-    for s in s_opts:
-        for combo in itertools.islice(itertools.product(*g_chars), limit):
-            out.add((s, "".join(combo)))
-    return out
-
-
-def name_matches_pinyin(chinese: str, latin: str) -> bool:
-    """Does the Latin name spell the Chinese name? Either order, any case, with or without
-    comma/spaces/hyphens: 张三 ~ 'ZHANG, SAN' ~ 'San Zhang' ~ 'ZHANGSAN'."""
-    joined = "".join(latin_tokens(latin))
-    if not joined or not has_cjk(chinese):
-        return False
-    for s, g in chinese_name_spellings(chinese):
-        if joined in (s + g, g + s):
-            return True
-    return False
-
-
-def latin_names_match(a: str, b: str) -> bool:
-    """Western names in either order: 'SMITH, JOHN PAUL' ~ 'John Paul Smith' (same tokens),
-    also when one side glues tokens ('JOHNPAUL')."""
-    ta, tb = latin_tokens(a), latin_tokens(b)
-    if not ta or not tb:
-        return False
-    if sorted(ta) == sorted(tb):
-        return True
-    return sorted("".join(ta)) == sorted("".join(tb)) and _glued_match(ta, tb)
-
-
-def _glued_match(ta: list[str], tb: list[str]) -> bool:
-    # 'JOHNPAUL SMITH' vs 'SMITH JOHN PAUL': each token of the shorter list is a concatenation
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    remaining = list(long_)
-    for tok in short:
-        found = False
-        for r in range(1, len(remaining) + 1):
-            for combo in itertools.permutations(remaining, r):
-                if "".join(combo) == tok:
-                    for c in combo:
-                        remaining.remove(c)
-                    found = True
-                    break
-            if found:
-                break
-        if not found:
-            return False
-    return not remaining
-
-
-def names_match(a: str | None, b: str | None) -> bool:
-    """One comparison for every pair the checks stage meets: Chinese↔Chinese (spaces ignored),
-    Chinese↔pinyin, Latin↔Latin in either order."""
-    if not a or not b:
-        return False
-    ca, cb = has_cjk(a), has_cjk(b)
-    if ca and cb:
-        return clean_chinese_name(a) == clean_chinese_name(b)
-    if ca:
-        return name_matches_pinyin(a, b)
-    if cb:
-        return name_matches_pinyin(b, a)
-    return latin_names_match(a, b)

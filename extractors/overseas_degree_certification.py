@@ -24,7 +24,7 @@ from extractors.education import (
     level_zh,
     phrases,
 )
-from pipeline.models import DocType, ExtractedField
+from pipeline.core.models import DocType, ExtractedField
 
 DT = "overseas_degree_certification"
 CSCSE_NUMBER = re.compile(r"教\s*留\s*服\s*认\s*(?P<c>[\u4e00-\u9fff])\s*[\[(]\s*(?P<y>\d{4})\s*[\])]\s*(?P<n>\d{3,7})\s*号?")

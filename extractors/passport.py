@@ -24,17 +24,10 @@ from extractors import register
 from extractors.base import DocContext, all_labels, field_labels
 from extractors.hk_macao_permit import SEX_MARK
 from extractors.mrz import MrzResult, find_mrz
-from extractors.normalize import (
-    clean_chinese_name,
-    format_latin_name,
-    has_cjk,
-    iso_date,
-    latin_names_match,
-    latin_tokens,
-    parse_date,
-    parse_sex,
-)
-from pipeline.models import DocType, ExtractedField
+from extractors.normalize import iso_date, parse_date, parse_sex
+from pipeline.core.models import DocType, ExtractedField
+from pipeline.core.names import clean_chinese_name, format_latin_name, latin_names_match, latin_tokens
+from pipeline.core.text import has_han
 
 _LABELS = "identity_labels.yaml"
 _SECTION = "passport"
@@ -128,7 +121,7 @@ def _is_name_text(t: str, label_words: set[str]) -> bool:
     words = _folded_words(t)
     if words and all(w in label_words for w in words):
         return False
-    return bool(_latin_part(t) or has_cjk(t))
+    return bool(_latin_part(t) or has_han(t))
 
 
 def _visual(ctx: DocContext, stops: list[str]) -> dict[str, ExtractedField]:
@@ -136,7 +129,7 @@ def _visual(ctx: DocContext, stops: list[str]) -> dict[str, ExtractedField]:
     label_words = _label_words(stops)
     sur = ctx.value_for(_labels("surname"), stop_labels=stops, accept=lambda t: _is_name_text(t, label_words))
     giv = ctx.value_for(_labels("given_names"), stop_labels=stops, accept=lambda t: _is_name_text(t, label_words))
-    zh_name = ctx.value_for(_labels("name"), stop_labels=stops, accept=has_cjk)
+    zh_name = ctx.value_for(_labels("name"), stop_labels=stops, accept=has_han)
     if sur:
         s_lat, g_lat = _latin_part(sur.text), _latin_part(giv.text) if giv else ""
         if s_lat:

@@ -28,7 +28,7 @@ from extractors._common_docs import (
     sub_hit,
 )
 from extractors.base import DocContext, Hit, find_in_line
-from pipeline.models import DocType, ExtractedField
+from pipeline.core.models import DocType, ExtractedField
 
 DT = "qualification_certificate"
 

@@ -17,16 +17,11 @@ import re
 
 from extractors import register
 from extractors.base import DocContext, Hit, Line, all_labels, field_labels
-from extractors.idnumber import IdNumberCheck, find_id_numbers
-from extractors.normalize import (
-    LONG_TERM_WORDS,
-    clean_chinese_name,
-    iso_date,
-    parse_date,
-    parse_date_range,
-    parse_sex,
-)
-from pipeline.models import DocType, ExtractedField
+from extractors.idnumber import find_id_numbers
+from extractors.normalize import LONG_TERM_WORDS, iso_date, parse_date, parse_date_range, parse_sex
+from pipeline.core.codes import IdNumberCheck
+from pipeline.core.models import DocType, ExtractedField
+from pipeline.core.names import clean_chinese_name
 
 _LABELS = "identity_labels.yaml"
 _SECTION = "resident_id_card"

@@ -28,7 +28,7 @@ from extractors._common_docs import (
 )
 from extractors.base import DocContext
 from extractors.resident_id_card import find_id_number, id_number_fields
-from pipeline.models import DocType, Evidence, ExtractedField
+from pipeline.core.models import DocType, Evidence, ExtractedField
 
 DT = "social_insurance_record"
 MONTH_CELL = re.compile(r"^\s*(?:\d{1,3}\s*[|｜]?\s+)?(?P<y>(?:19|20)\d{2})\s*(?:[-./年]\s*)?(?P<m>0?[1-9]|1[0-2])\s*月?(?![\d])")

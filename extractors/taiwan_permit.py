@@ -11,7 +11,7 @@ import re
 from extractors import register
 from extractors.base import DocContext
 from extractors.hk_macao_permit import extract_permit
-from pipeline.models import DocType, ExtractedField
+from pipeline.core.models import DocType, ExtractedField
 
 TAIWAN_NUMBER = re.compile(r"(?<![A-Z0-9])([0-9]{8}(?:[0-9]{2})?)(?![A-Z0-9])")
 

@@ -16,8 +16,10 @@ from extractors import register
 from extractors._common_docs import clean_name, compact, find_dates, labeled, sub_hit
 from extractors.base import DocContext, Hit
 from extractors.education import country_of, phrases
-from extractors.normalize import format_latin_name, has_cjk, parse_sex
-from pipeline.models import DocType, ExtractedField
+from extractors.normalize import parse_sex
+from pipeline.core.models import DocType, ExtractedField
+from pipeline.core.names import format_latin_name
+from pipeline.core.text import has_han
 
 DT = "work_permit"
 COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|大学|学院)"
@@ -51,7 +53,7 @@ def extract_work_permit(ctx: DocContext) -> dict[str, ExtractedField]:
     name = labeled(ctx, DT, "name", pattern=r"[A-Z][A-Za-z ,.'\-]{2,60}|[\u4e00-\u9fff·]{2,10}")
     if name:
         raw = compact(name.text)
-        if has_cjk(raw):
+        if has_han(raw):
             out["name"] = ctx.field(clean_name(raw), name)
         else:
             out["name"] = ctx.field(latin_name(raw), name)

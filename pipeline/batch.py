@@ -15,7 +15,6 @@ import io
 import logging
 import os
 import resource
-import sys
 import time
 import zipfile
 from collections import Counter
@@ -26,15 +25,19 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from pipeline import __version__
-from pipeline.console import cell
-from pipeline.errors import ConfigError
-from pipeline.models import CaseFile
-from pipeline.ocr import clock as ocr_clock
-from pipeline.options import RunOptions
-from pipeline.privacy import atomic_write_text, mask_text, private_dir
-from pipeline.progress import Progress
-from pipeline.store import CaseRecord, RunStore, StoredFingerprint
+from pipeline import __version__, casefile, checks
+from pipeline.core import clock as ocr_clock
+from pipeline.core.console import Progress, cell
+from pipeline.core.errors import ConfigError, ExitCode
+from pipeline.core.labels import label
+from pipeline.core.models import CaseFile, Flag
+from pipeline.core.options import RunOptions, add_run_options, run_options_from
+from pipeline.core.privacy import atomic_write_text, mask_text, private_dir
+from pipeline.core.stages import StoredFingerprint
+from pipeline.forensics.corpus import find_collisions
+from pipeline.report import IndexRow, render_case_html, render_index_html
+from pipeline.run import process_applicant
+from pipeline.store import CaseRecord, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +85,8 @@ class IngestSummary:
     by_flag: Counter = field(default_factory=Counter)
 
     @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
+    def exit_code(self) -> ExitCode:
+        return ExitCode.SOME_INPUTS_FAILED if self.failed else ExitCode.OK
 
 
 # --------------------------------------------------------------------------- discovery
@@ -155,9 +158,6 @@ def _walk(inputs: list[Path]) -> Iterator[Path]:
 
 def process_job(job: ApplicantJob) -> JobResult:
     """Runs in a worker: one applicant → case JSON + HTML report (as text). Never raises."""
-    from pipeline.report import render_case_html
-    from pipeline.run import process_applicant
-
     t0, ocr0 = time.monotonic(), ocr_clock.spent()
     try:
         case = process_applicant(job.inputs, job.options, source=job.source, case_id=job.case_id)
@@ -165,7 +165,7 @@ def process_job(job: ApplicantJob) -> JobResult:
         ocr_seconds = ocr_clock.spent() - ocr0
         return JobResult(case_id=job.case_id, source=job.source, input_hash=job.input_hash, ok=True,
                          inputs=job.inputs,
-                         case_json=case.model_dump_json(indent=2), html=html, n_pages=len(case.pages),
+                         case_json=casefile.case_json(case), html=html, n_pages=len(case.pages),
                          seconds=time.monotonic() - t0, ocr_seconds=ocr_seconds,
                          peak_rss_mb=_peak_rss_mb(), worker_pid=os.getpid())
     except Exception as exc:  # noqa: BLE001 — one applicant's failure must not stop the batch
@@ -325,39 +325,45 @@ def _finish(res: JobResult, store: RunStore, cases_dir: Path, summary: IngestSum
         progress.advance(res.case_id, 0, "failed", failed=True)
         return
     case = CaseFile.model_validate_json(res.case_json)
-    html = res.html
-    from pipeline.duplicates import apply_corpus_checks
-
-    changed_self, changed_others = apply_corpus_checks(case, store, cases_dir)
-    if changed_self:
-        from pipeline.report import render_case_html
-
-        html = render_case_html(case, res.inputs)
-    _write_case_files(case, html, cases_dir)
-    for other in changed_others:
-        rec = store.get(other.case_id)
-        _write_case_files(other, None, cases_dir, [Path(p) for p in rec.inputs] if rec else None)
+    changed, _earlier = flag_collisions(case, store, cases_dir)
+    html: str | bool = True if changed or not res.html else res.html  # a new flag: render again
+    casefile.write_case(case, cases_dir / f"{case.case_id}.json", html=html, sources=res.inputs)
     store.record(
         CaseRecord(case.case_id, case.source, res.input_hash, "done", str(case.recommendation), len(case.pages),
                    len(case.errors), [f.code for f in case.flags], None, [str(p) for p in res.inputs]),
         [StoredFingerprint(case.case_id, fp.kind, fp.value, fp.holder_name,
                            fp.evidence.model_dump() if fp.evidence else None) for fp in case.fingerprints])
-    for other in changed_others:
-        store.update_flags(other.case_id, str(other.recommendation), [f.code for f in other.flags])
     summary.processed += 1
     if case.errors:
         summary.failed += 1
     progress.advance(case.case_id, len(case.pages), str(case.recommendation))
 
 
-def _write_case_files(case: CaseFile, html: str | None, cases_dir: Path,
-                      sources: list[Path] | None = None) -> None:
-    atomic_write_text(cases_dir / f"{case.case_id}.json", case.model_dump_json(indent=2))
-    if html is None:
-        from pipeline.report import render_case_html
+def flag_collisions(case: CaseFile, store: RunStore, cases_dir: Path) -> tuple[bool, list[str]]:
+    """The corpus duplicate checks of a new case against every case in the store: the new case
+    gets its flags (and a new recommendation), and each earlier case it collides with gets
+    them too, its files in `cases_dir` rewritten. Returns (new case changed, earlier ids changed)."""
+    found = find_collisions(case.case_id, case.fingerprints, store)
+    changed = casefile.add_flags(case, found.own)
+    if changed:
+        case.recommendation = checks.recommend(case.flags)
+    earlier = [cid for cid, flags in found.others.items() if _flag_earlier_case(cid, flags, store, cases_dir)]
+    return changed, earlier
 
-        html = render_case_html(case, sources)
-    atomic_write_text(cases_dir / f"{case.case_id}.html", html)
+
+def _flag_earlier_case(case_id: str, flags: list[Flag], store: RunStore, cases_dir: Path) -> bool:
+    path = cases_dir / f"{case_id}.json"
+    try:
+        other = casefile.read_case(path)
+    except (OSError, ValueError):
+        return False
+    if not casefile.add_flags(other, flags):
+        return False
+    other.recommendation = checks.recommend(other.flags)
+    rec = store.get(case_id)
+    casefile.write_case(other, path, sources=[Path(p) for p in rec.inputs] if rec else None)
+    store.update_flags(case_id, str(other.recommendation), [f.code for f in other.flags])
+    return True
 
 
 def _source_name(inputs: list[Path], archive: Path) -> str:
@@ -383,8 +389,6 @@ SUMMARY_COLUMNS = ["case_id", "source", "status", "recommendation", "n_pages", "
 
 
 def _write_outputs(out_dir: Path, store: RunStore, summary: IngestSummary) -> None:
-    from pipeline.report import IndexRow, render_index_html
-
     records = store.all_cases()
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -402,13 +406,9 @@ def _write_outputs(out_dir: Path, store: RunStore, summary: IngestSummary) -> No
     atomic_write_text(out_dir / "index.html", render_index_html(rows))
 
 
-REC_LABELS = {
-    "forward_to_panel": "提交专家评审 forward to panel",
-    "return_for_materials": "退回补充材料 return for materials",
-    "refer_for_investigation": "移交核查 refer for investigation",
-    "ineligible": "不符合条件 ineligible",
-    "failed": "处理失败 failed",
-}
+def _recommendation_label(key: str) -> str:
+    lab = label("recommendation", key)
+    return f"{lab.zh} {lab.en}" if lab else key
 
 
 def format_summary(summary: IngestSummary, out_dir: Path) -> str:
@@ -420,7 +420,7 @@ def format_summary(summary: IngestSummary, out_dir: Path) -> str:
         cell("建议 recommendation", 40) + cell("人数 count", 18, right=True),
     ]
     for rec, n in sorted(summary.by_recommendation.items(), key=lambda kv: -kv[1]):
-        lines.append(cell(REC_LABELS.get(rec, rec), 40) + cell(str(n), 18, right=True))
+        lines.append(cell(_recommendation_label(rec), 40) + cell(str(n), 18, right=True))
     if summary.by_flag:
         lines += ["", cell("标记 flag", 40) + cell("申请人 applicants", 18, right=True)]
         for code, n in sorted(summary.by_flag.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -433,8 +433,6 @@ def format_summary(summary: IngestSummary, out_dir: Path) -> str:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.cli import run_options_from
-
     out: Path = args.out
     options = run_options_from(args, out / "cache")
     summary = ingest(args.archive, out, options, workers=args.workers, engine=args.engine,
@@ -443,9 +441,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def register(sub) -> None:
-    from pipeline.cli import add_run_options
-
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("ingest", help="批量处理档案 / bulk-ingest an archive (one sub-folder or zip per applicant)")
     p.add_argument("archive", type=Path, help="ARCHIVE_DIR")
     p.add_argument("--out", type=Path, required=True, help="OUT_DIR (cases/, summary.csv, index.html, store)")
@@ -458,6 +454,3 @@ def register(sub) -> None:
     add_run_options(p)
     p.set_defaults(handler=_cmd_ingest)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(0)

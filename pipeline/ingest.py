@@ -17,14 +17,18 @@ import logging
 import os
 import shutil
 import stat
+import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipeline.errors import InputFileError
-from pipeline.models import FileError, LoadedFile, SourceFile
-from pipeline.ocr.settings import file_error, ocr_settings
+from pipeline.core.errors import InputFileError
+from pipeline.core.inputs import file_error, input_settings
+from pipeline.core.models import FileError, SourceFile
+from pipeline.core.stages import LoadedFile
 from pipeline.pages import IMAGE_TYPES, PDF_TYPE, probe
 
 log = logging.getLogger(__name__)
@@ -153,7 +157,7 @@ class _Collector:
     # ----------------------------------------------------------------------- zips
 
     def add_zip(self, path: Path, display: str, depth: int, as_root: bool = False) -> None:
-        lim = ocr_settings().limits
+        lim = input_settings().limits
         if depth >= lim.zip_max_depth:
             self.error(file_error(display, "ZIP_BOMB", f"nested deeper than {lim.zip_max_depth}"))
             return
@@ -183,7 +187,7 @@ class _Collector:
 
     def _plan_zip(self, members: list[zipfile.ZipInfo], archive_size: int, display: str
                   ) -> tuple[list[tuple[zipfile.ZipInfo, str]] | None, list[str]]:
-        lim = ocr_settings().limits
+        lim = input_settings().limits
         if len(members) > lim.zip_max_members:
             self.error(file_error(display, "ZIP_BOMB", f"{len(members)} members > {lim.zip_max_members}"))
             return None, []
@@ -222,7 +226,7 @@ class _Collector:
     def _extract(self, zf: zipfile.ZipFile, plan: list[tuple[zipfile.ZipInfo, str]], dest: Path,
                  display: str) -> list[tuple[Path, str]] | None:
         """Stream members out under `dest`, counting real bytes (declared sizes can lie)."""
-        lim = ocr_settings().limits
+        lim = input_settings().limits
         written = 0
         out: list[tuple[Path, str]] = []
         for i, (m, inner) in enumerate(plan):
@@ -276,3 +280,13 @@ def collect_inputs(inputs: list[Path], workdir: Path) -> tuple[list[LoadedFile],
 def _is_zip(path: Path) -> bool:
     with path.open("rb") as fh:
         return sniff_media_type(fh.read(8)) == ZIP_TYPE
+
+
+@contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """A private temporary folder for one applicant's unpacked zips, removed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="credcase-"))
+    try:
+        yield workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

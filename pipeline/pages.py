@@ -1,9 +1,10 @@
 """Files → pages: decode images and render PDFs one page at a time.
 
 Pages are produced lazily so a 40-page TIFF or PDF never sits in memory at once. Every page
-carries provenance (file, page number, pixel hash) so OCR results can be cached and duplicate
-scans found across applicants. PDF text layers are read here (no OCR) and stored in
-page.extras["text_layer"]; the page is rendered as well because forensics compares the two.
+carries provenance (file, page number). PDF text layers are read here (no OCR: pdfplumber's
+words become an OcrResult whose boxes are in the rendered page's pixels) and kept in
+page.text_layer; the page is rendered as well because forensics compares the two. This module
+and pipeline.ingest are the only ones that open PDFs (pypdfium2, pdfplumber, pikepdf).
 
 Policy for a bad page inside a good multi-page file: the bad page is skipped, the remaining
 pages are still yielded, and after the last page one InputFileError (PAGE_UNREADABLE, naming
@@ -13,24 +14,31 @@ the bad pages) is raised.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+import pdfplumber
+import pikepdf
+import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
-from pipeline.errors import InputFileError
-from pipeline.models import LoadedFile, Page, PageInfo
-from pipeline.ocr.cache import pixel_sha256  # noqa: F401 - re-exported: the pages' hash
-from pipeline.ocr.clock import ocr_time
-from pipeline.ocr.settings import file_error, ocr_settings
+from pipeline.core.clock import ocr_time
+from pipeline.core.errors import InputFileError
+from pipeline.core.inputs import file_error, input_settings
+from pipeline.core.models import OcrResult, OcrWord
+from pipeline.core.stages import LoadedFile, Page, PdfMetadata
+from pipeline.core.text import group_lines, script_of
 
 log = logging.getLogger(__name__)
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/tiff", "image/bmp", "image/webp", "image/gif"})
 PDF_TYPE = "application/pdf"
 
-Image.MAX_IMAGE_PIXELS = ocr_settings().limits.max_image_pixels
+Image.MAX_IMAGE_PIXELS = input_settings().limits.max_image_pixels
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -65,7 +73,7 @@ def _dpi(img: Image.Image) -> int | None:
 
 def _open_image(path: Path, display: str) -> Image.Image:
     """Open (header only) with the bomb guard; errors become typed InputFileErrors."""
-    cap = ocr_settings().limits.max_image_pixels
+    cap = input_settings().limits.max_image_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -138,7 +146,7 @@ def probe(path: Path, media_type: str, display: str) -> int:
     """Check a file can be opened at all and return its page count; raise InputFileError if not.
 
     Cheap: headers, the PDF's page tree and the first image frame only."""
-    limit = ocr_settings().limits.max_pages_per_file
+    limit = input_settings().limits.max_pages_per_file
     if media_type in IMAGE_TYPES:
         if _truncated_tail(path, media_type):
             raise file_error(display, "TRUNCATED_IMAGE", "no end marker")
@@ -171,7 +179,7 @@ def _iter_image_pages(f: LoadedFile) -> Iterator[Page]:
     kept_open = False
     try:
         n = getattr(img, "n_frames", 1)
-        if n > ocr_settings().limits.max_pages_per_file:
+        if n > input_settings().limits.max_pages_per_file:
             raise file_error(display, "TOO_MANY_PAGES", f"{n}")
         for i in range(n):
             try:
@@ -184,10 +192,8 @@ def _iter_image_pages(f: LoadedFile) -> Iterator[Page]:
                     raise
                 bad.append(f"p{i + 1}: {getattr(exc, 'code', type(exc).__name__)}")
                 continue
-            info = PageInfo(file=display, file_sha256=f.source.sha256, page=i + 1, width=frame.width,
-                            height=frame.height, dpi=dpi)
             kept_open = frame is img  # closing would destroy the page's own pixels
-            yield Page(info=info, image=frame, file=f)
+            yield Page(file=f, number=i + 1, image=frame, dpi=dpi)
     finally:
         if not kept_open:
             img.close()
@@ -199,8 +205,6 @@ def _iter_image_pages(f: LoadedFile) -> Iterator[Page]:
 
 
 def _pdf_page_count(path: Path, display: str) -> int:
-    import pikepdf
-
     try:
         with pikepdf.open(path) as pdf:
             return len(pdf.pages)
@@ -211,13 +215,8 @@ def _pdf_page_count(path: Path, display: str) -> int:
 
 
 def _iter_pdf_pages(f: LoadedFile) -> Iterator[Page]:
-    import pdfplumber
-    import pypdfium2 as pdfium
-
-    from pipeline.ocr.textlayer import text_layer_result
-
     display = f.source.path
-    cfg = ocr_settings()
+    cfg = input_settings()
     try:
         doc = pdfium.PdfDocument(str(f.local_path))
     except pdfium.PdfiumError as exc:
@@ -237,7 +236,7 @@ def _iter_pdf_pages(f: LoadedFile) -> Iterator[Page]:
             for i in range(n):
                 try:
                     page = _render_pdf_page(doc, plumber, i, f, cfg.pdf.render_dpi,
-                                            cfg.limits.max_render_pixels, text_layer_result)
+                                            cfg.limits.max_render_pixels)
                 except (pdfium.PdfiumError, OSError, ValueError) as exc:
                     if n == 1:
                         raise file_error(display, "CORRUPT_PDF", str(exc)[:160], 1) from exc
@@ -253,7 +252,7 @@ def _iter_pdf_pages(f: LoadedFile) -> Iterator[Page]:
         raise file_error(display, "PAGE_UNREADABLE", ", ".join(bad))
 
 
-def _render_pdf_bitmap(doc, i: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
+def _render_pdf_bitmap(doc: pdfium.PdfDocument, i: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
     """Page i (0-based) rendered at `dpi`, or smaller when that exceeds `max_pixels`; and the
     scale from PDF points to pixels."""
     pdf_page = doc[i]
@@ -270,25 +269,103 @@ def _render_pdf_bitmap(doc, i: int, dpi: int, max_pixels: int) -> tuple[Image.Im
     return img, scale
 
 
-def _render_pdf_page(doc, plumber, i: int, f: LoadedFile, dpi: int, max_pixels: int,
-                     text_layer_result) -> Page:
+def _render_pdf_page(doc: pdfium.PdfDocument, plumber: Any, i: int, f: LoadedFile, dpi: int,
+                     max_pixels: int) -> Page:
     img, scale = _render_pdf_bitmap(doc, i, dpi, max_pixels)
-    info = PageInfo(file=f.source.path, file_sha256=f.source.sha256, page=i + 1, width=img.width,
-                    height=img.height, dpi=int(round(scale * 72)))
-    page = Page(info=info, image=img, file=f)
+    layer = None
     if plumber is not None:
         try:
             with ocr_time():  # the text layer is this page's OCR result (engine text_layer)
                 pl_page = plumber.pages[i]
-                result = text_layer_result(pl_page, scale, img.width, img.height)
+                layer = text_layer_result(pl_page, scale, img.width, img.height)
                 pl_page.close()
         except Exception as exc:  # a broken content stream loses the text layer, not the page
             log.warning("text layer of %s p%d unreadable: %s", f.source.path, i + 1, type(exc).__name__)
-            result = None
-        if result is not None:
-            page.info.has_text_layer = True
-            page.extras["text_layer"] = result
-    return page
+    return Page(file=f, number=i + 1, image=img, dpi=int(round(scale * 72)), text_layer=layer)
+
+
+def text_layer_result(pl_page: Any, scale: float, width: int, height: int) -> OcrResult | None:
+    """Words and lines of one pdfplumber page, or None when it has (almost) no text layer.
+    Boxes are scaled from PDF points to the pixels of the page as rendered."""
+    words = pl_page.extract_words(keep_blank_chars=False, use_text_flow=False)
+    n_chars = sum(len(w["text"].strip()) for w in words)
+    if n_chars < input_settings().pdf.text_layer_min_chars:
+        return None
+    x_off, y_off = float(pl_page.bbox[0]), float(pl_page.bbox[1])
+    ocr_words: list[OcrWord] = []
+    for w in words:
+        box = (int((w["x0"] - x_off) * scale), int((w["top"] - y_off) * scale),
+               int(round((w["x1"] - x_off) * scale)), int(round((w["bottom"] - y_off) * scale)))
+        ocr_words.append(OcrWord(text=w["text"], bbox=box, conf=1.0))
+    lines = group_lines(ocr_words)
+    text = "\n".join(line.text for line in lines)
+    return OcrResult(engine="text_layer", text=text, lines=lines, mean_conf=1.0 if lines else 0.0,
+                     width=width, height=height, language=script_of(text))
+
+
+# --------------------------------------------------------------------------- PDF metadata
+
+_PDF_DATE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?")
+
+
+def parse_pdf_date(value: str | None) -> datetime | None:
+    """'D:20230102030405+08'00'' → aware datetime (UTC when no zone is given)."""
+    if not value:
+        return None
+    m = _PDF_DATE.match(str(value).strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, s, sign, tzh, tzm = m.groups()
+    try:
+        tz = UTC
+        if sign in ("+", "-") and tzh:
+            off = timedelta(hours=int(tzh), minutes=int(tzm or 0))
+            tz = timezone(off if sign == "+" else -off)
+        return datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0), int(s or 0), tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def pdf_metadata(path: Path) -> PdfMetadata | None:
+    """What a PDF says about how it was made: dates, producing software, linearization; None
+    when the file cannot be opened (reading its pages reports that)."""
+    try:
+        with pikepdf.open(path) as pdf:
+            return PdfMetadata(created=_docinfo_date(pdf, "/CreationDate"),
+                               modified=_docinfo_date(pdf, "/ModDate"),
+                               software=_pdf_software(pdf), linearized=bool(pdf.is_linearized))
+    except (pikepdf.PdfError, OSError, ValueError, RecursionError) as exc:
+        log.info("PDF metadata of %s unreadable: %s", path.name, type(exc).__name__)
+        return None
+
+
+def _pdf_software(pdf: pikepdf.Pdf) -> dict[str, str]:
+    found: dict[str, str] = {}
+    try:
+        info = pdf.docinfo
+        for key in ("/Producer", "/Creator"):
+            value = info.get(key)
+            if value is not None and str(value).strip():
+                found[key.strip("/")] = str(value)
+    except Exception:  # noqa: BLE001 - broken docinfo: nothing to read
+        pass
+    try:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            for key in ("xmp:CreatorTool", "pdf:Producer"):
+                v = meta.get(key)
+                if v:
+                    found[key] = str(v)
+    except Exception:  # noqa: BLE001
+        pass
+    return found
+
+
+def _docinfo_date(pdf: pikepdf.Pdf, key: str) -> datetime | None:
+    try:
+        value = pdf.docinfo.get(key)
+        return parse_pdf_date(str(value)) if value is not None else None
+    except Exception:  # noqa: BLE001
+        return None
 
 
 # --------------------------------------------------------------------------- entry point
@@ -326,9 +403,7 @@ def page_image(f: LoadedFile, number: int) -> Image.Image | None:
             if frame is not img:
                 img.close()
     if media == PDF_TYPE:
-        import pypdfium2 as pdfium
-
-        cfg = ocr_settings()
+        cfg = input_settings()
         try:
             doc = pdfium.PdfDocument(str(f.local_path))
         except pdfium.PdfiumError as exc:

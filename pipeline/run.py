@@ -1,36 +1,40 @@
-"""One applicant, top to bottom: the orchestrator that reads like a table of contents.
+"""One applicant, top to bottom: the only place the stages meet.
 
-    collect files → pages → OCR (+ page forensics, layout cues) → classify → group into
-    documents → extract fields → match the certificate → policy/consistency/forgery checks
-    → case file
+    collect files → per page: read (OCR or text layer), cues, class, fingerprint, forgery
+    screen → group pages into documents → extract fields → match the certificate against
+    the catalogue → checks → case file
 
-Images are dropped as soon as a page has been read and screened, so memory does not grow
-with the number of pages; the report re-renders the thumbnails it needs from the sources.
+Each stage takes typed values and returns typed values (pipeline.core.stages). Images are
+dropped as soon as a page has been read and screened, so memory does not grow with the number
+of pages; the report re-renders the thumbnails it needs from the sources.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-from pipeline import checks, classify, forensics, ingest, pages
-from pipeline.errors import InputFileError
-from pipeline.flags import make_flag
-from pipeline.models import (
+import extractors
+from pipeline import casefile, checks, classify, forensics, ingest, ocr, pages, qualify
+from pipeline.core.errors import InputFileError, OcrEngineMissing
+from pipeline.core.flags import make_flag
+from pipeline.core.inputs import file_error
+from pipeline.core.models import (
     CaseFile,
     DocType,
+    Document,
     Evidence,
     FileError,
     Flag,
-    LoadedFile,
+    PageCues,
     PageInfo,
     SourceFile,
 )
-from pipeline.ocr import OcrRouter, get_router
-from pipeline.options import RunOptions
+from pipeline.core.options import RunOptions
+from pipeline.core.stages import LoadedFile, Page, PageClass, PageRead
+from pipeline.forensics.corpus import case_fingerprints
 
 log = logging.getLogger(__name__)
 
@@ -39,68 +43,104 @@ def process_applicant(inputs: list[Path], options: RunOptions, source: str | Non
                       case_id: str | None = None) -> CaseFile:
     """Process one applicant's folder, zip or list of files into a CaseFile.
 
-    Never raises for bad input: unreadable files become `errors[]` and FILE_UNREADABLE flags.
-    """
+    Never raises for bad input: unreadable files become `errors[]` and FILE_UNREADABLE flags."""
     source = source or (inputs[0].name if len(inputs) == 1 else "files")
     case_id = case_id or Path(source).stem
-    router = get_router(options.ocr, options.cache_dir, preprocess=options.preprocess)
-    workdir = Path(tempfile.mkdtemp(prefix="credcase-"))
-    try:
-        files, errors = ingest.collect_inputs(inputs, workdir)
-        page_infos, page_flags, read_errors, sources = _read_all_pages(files, router)
-        errors.extend(read_errors)
-        documents = classify.group_documents(page_infos)
-        for doc in documents:
-            doc.fields = _extract(doc, page_infos)
-        flags = page_flags + [_unreadable_flag(e) for e in errors]
-        case = checks.assess(
-            case_id=case_id,
-            source=source,
-            documents=documents,
-            pages=page_infos,
-            input_files=sources,
-            errors=errors,
-            pre_flags=flags,
-            application_date=options.application_date or date.today(),
-            catalog_file=options.catalog_file,
-        )
-        case.processed_at = datetime.now(UTC)
-        return case
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    router = ocr.get_router(options.ocr, options.cache_dir, preprocess=options.preprocess)
+    with ingest.scratch_folder() as workdir:
+        files, errors = ingest.collect_inputs(inputs, workdir)                  # LoadedFile per usable file
+        read = read_files(files, router)                                        # PageInfo per page, flags
+    errors += read.errors
+    documents, page_infos = classify.group_documents(read.pages)                # Document per paper
+    documents = [_with_fields(doc, page_infos) for doc in documents]            # fields with evidence
+    found = read.flags + [_unreadable_flag(e) for e in errors]
+    return assess_case(case_id, source, documents, page_infos, read.sources, errors, found, options)
 
 
-def _read_all_pages(files: list[LoadedFile], router: OcrRouter
-                    ) -> tuple[list[PageInfo], list[Flag], list[FileError], list[SourceFile]]:
-    infos: list[PageInfo] = []
-    flags: list[Flag] = []
-    errors: list[FileError] = []
-    sources: list[SourceFile] = []
+def assess_case(case_id: str, source: str, documents: list[Document], page_infos: list[PageInfo],
+                input_files: list[SourceFile], errors: list[FileError], found: list[Flag],
+                options: RunOptions) -> CaseFile:
+    """Everything after reading: the catalogue match, the checks, the case file. Also what a
+    reviewer's correction re-runs, on the corrected documents (no OCR). `found`: the flags the
+    reading raised (forgery screens, unreadable files)."""
+    certificate = qualify.match_certificate(documents, options.catalog_file)    # the catalogue entry
+    assessment = checks.assess(documents, page_infos, certificate,             # flags, recommendation
+                               options.application_date or date.today(), found)
+    case = casefile.build_case(
+        case_id=case_id, source=source, documents=documents, pages=page_infos, input_files=input_files,
+        errors=errors, assessment=assessment, comparison=checks.compare(documents),
+        fingerprints=case_fingerprints(documents, page_infos),
+        versions=casefile.tool_versions(ocr.engine_versions(), certificate.batch_id))
+    log.info("case %s: %s, %d flags", case_id, case.recommendation, len(case.flags))
+    return case
+
+
+@dataclass
+class Reading:
+    """What reading an applicant's files gave: pages, forgery flags, per-file errors."""
+
+    pages: list[PageInfo] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    sources: list[SourceFile] = field(default_factory=list)
+
+
+def read_files(files: list[LoadedFile], router: ocr.OcrRouter) -> Reading:
+    """Every page of every file, one at a time. A page or a file that fails — in any stage,
+    with any error — becomes that page's or file's error; the rest goes on."""
+    out = Reading()
     for f in files:
-        sources.append(f.source)
-        flags.extend(forensics.screen_file(f))
+        out.sources.append(f.source)
+        out.flags.extend(forensics.screen_file(f))
         try:
             for page in pages.iter_pages(f):
                 try:
-                    router.read(page)
-                except InputFileError as exc:
-                    errors.append(exc.to_file_error())
+                    info, flags = read_page(page, router)
+                except (InputFileError, OcrEngineMissing):
+                    raise
+                except Exception as exc:  # noqa: BLE001 — one page must never lose the applicant
+                    log.exception("reading %s p%d failed", f.source.path, page.number)
+                    out.errors.append(_failed(f, exc, page.number))
                     continue
-                classify.classify_page(page)
-                if page.info.doc_type == DocType.QUALIFICATION_CERTIFICATE and page.image is not None:
-                    page.info.image_phash = forensics.image_fingerprint(page.image)  # corpus duplicates
-                flags.extend(forensics.screen_page(page))
-                infos.append(page.info)
-                page.image = page.corrected = None  # free the pixels: stream, don't hoard
+                out.pages.append(info)
+                out.flags.extend(flags)
         except InputFileError as exc:
-            errors.append(exc.to_file_error())
-    return infos, flags, errors, sources
+            out.errors.append(exc.to_file_error())
+        except OcrEngineMissing:
+            raise  # no engine at all: a configuration error, not this file's
+        except Exception as exc:  # noqa: BLE001 — one file must never lose the applicant
+            log.exception("reading %s failed", f.source.path)
+            out.errors.append(_failed(f, exc, None))
+    return out
 
 
-def _extract(doc, page_infos: list[PageInfo]):
-    from extractors import extract
+def _failed(f: LoadedFile, exc: Exception, page: int | None) -> FileError:
+    return file_error(f.source.path, "READ_FAILED", type(exc).__name__, page).to_file_error()
 
-    return extract(doc, page_infos)
+
+def read_page(page: Page, router: ocr.OcrRouter) -> tuple[PageInfo, list[Flag]]:
+    """One page, while its pixels are in memory: read, cues, class, fingerprint, forgery screen."""
+    read = router.read(page)                                    # PageRead: text and boxes
+    cues = classify.page_cues(page, read.ocr)                   # PageCues: card, MRZ, table, seals
+    kind = classify.classify_page(read.ocr, cues)               # PageClass: doc type, side
+    phash = (forensics.image_fingerprint(page.image)            # for corpus duplicates
+             if kind.doc_type == DocType.QUALIFICATION_CERTIFICATE else None)
+    flags = forensics.screen_page(page, read.ocr)               # tampering, text layer vs pixels
+    return page_info(page, read, kind, cues, phash), flags
+
+
+def page_info(page: Page, read: PageRead, kind: PageClass, cues: PageCues, phash: str | None) -> PageInfo:
+    """The page's record in the case file (no pixels)."""
+    src = page.file.source
+    return PageInfo(file=src.path, file_sha256=src.sha256, page=page.number, width=page.image.width,
+                    height=page.image.height, dpi=page.dpi, image_sha256=read.pixel_sha256, image_phash=phash,
+                    has_text_layer=page.text_layer is not None, ocr=read.ocr, doc_type=kind.doc_type,
+                    classification_confidence=kind.confidence, cues=cues, type_scores=kind.scores,
+                    side=kind.side)
+
+
+def _with_fields(doc: Document, page_infos: list[PageInfo]) -> Document:
+    return doc.model_copy(update={"fields": extractors.extract(doc, page_infos)})
 
 
 def _unreadable_flag(err: FileError) -> Flag:

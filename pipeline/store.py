@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.core.stages import StoredFingerprint
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
     case_id      TEXT PRIMARY KEY,
@@ -53,15 +55,6 @@ class CaseRecord:
     flag_codes: list[str]
     message: str | None
     inputs: list[str] = ()  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class StoredFingerprint:
-    case_id: str
-    kind: str
-    value: str
-    holder_name: str | None
-    evidence: dict | None
 
 
 class RunStore:

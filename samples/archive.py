@@ -40,7 +40,7 @@ import yaml
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.privacy import atomic_write_text, private_dir
+from pipeline.core.privacy import atomic_write_text, private_dir
 from samples import degrade as dg
 from samples import writers
 from samples.defects import (
@@ -498,7 +498,7 @@ def _apply_edit(cd: ComposedDoc, e: TextEdit, rng: random.Random) -> bool:
 
 
 def _mrz_fix(line2: str, birth: str | None) -> str:
-    from samples.render.identity import mrz_check_digit
+    from pipeline.core.codes import mrz_check_digit
 
     if birth is not None:
         line2 = line2[:13] + birth + mrz_check_digit(birth) + line2[20:]

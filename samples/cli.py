@@ -25,7 +25,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             print(f"{k.id:32} {k.category:13} {', '.join(k.flags)}")
         return 0
     if args.out is None:
-        from pipeline.errors import ConfigError
+        from pipeline.core.errors import ConfigError
 
         raise ConfigError("请用 --out 指定样本库目录", "--out ARCHIVE_DIR is required")
     out: Path = args.out
@@ -34,7 +34,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         print(f"样本库已存在，跳过 / archive already complete: {out}")
         return 0
     if args.applicants < 1:
-        from pipeline.errors import ConfigError
+        from pipeline.core.errors import ConfigError
 
         raise ConfigError("申请人数量至少为 1", "--applicants must be at least 1")
     t0 = time.monotonic()
@@ -42,7 +42,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         man = write_archive(out, args.applicants, args.seed, args.defect_rate, progress=args.verbose_list,
                             workers=args.workers, only=only)
     except UnknownDefectKind as exc:
-        from pipeline.errors import ConfigError
+        from pipeline.core.errors import ConfigError
 
         names = ", ".join(exc.unknown)
         raise ConfigError(f"未知的缺陷类型：{names}（--list-defects 查看）",

@@ -23,13 +23,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pipeline.core.codes import check_char
 from samples.people import (
     Applicant,
     Certificate,
     cert_entry,
     certificates_data,
     employers_data,
-    gb11643_check,
     holder_name_variants,
     make_id_number,
     names_data,
@@ -103,7 +103,7 @@ def defects_data() -> DefectsData:
         data = DefectsData.model_validate(raw)
     except ValidationError as exc:
         raise ValueError(f"samples/{name}: {exc}") from exc
-    from pipeline.flags import flag_specs
+    from pipeline.core.flags import flag_specs
 
     known = set(flag_specs())
     for k in data.kinds:
@@ -130,7 +130,7 @@ def expected_recommendation(codes: set[str] | list[str]) -> str:
 
 
 def forbidden_codes(expected: set[str], tolerated: set[str]) -> list[str]:
-    from pipeline.flags import flag_specs
+    from pipeline.core.flags import flag_specs
 
     cats = set(defects_data().forbidden_categories)
     return sorted(c for c, s in flag_specs().items() if s.category in cats and c not in expected | tolerated)
@@ -402,7 +402,7 @@ def op_id_number(app: Applicant, eff: Effects, ctx: Context) -> None:
             body = body[:16] + str((int(body[16]) + 1) % 10)
         elif change == "region":
             body = ctx.rng.choice(defects_data().unknown_regions) + body[6:]
-        new = body + gb11643_check(body)
+        new = body + check_char(body)
     for a in _all_views(app, eff):
         a.person.id_number = new
     eff.notes.append(f"ID number changed ({change})")

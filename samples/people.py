@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from pipeline.core.codes import check_char
+
 DATA_DIR = Path(__file__).parent / "data"
 REFERENCE_DATE = date(2025, 6, 30)  # "today" of the generated corpus (kept fixed for determinism)
 KINDS = ("chinese", "returnee", "foreigner", "hk_macao", "taiwan")
@@ -322,19 +324,10 @@ class Applicant:
 
 # ---------------------------------------------------------------------------- number schemes
 
-_ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
-
-
-def gb11643_check(first17: str) -> str:
-    """GB 11643-1999 check character of a resident ID number's first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11]
-
-
 def make_id_number(region: str, birth: date, sex: str, rng: random.Random) -> str:
     serial = rng.randrange(0, 100) * 10 + rng.choice([1, 3, 5, 7, 9] if sex == "M" else [0, 2, 4, 6, 8])
     first17 = f"{region}{birth:%Y%m%d}{serial:03d}"
-    return first17 + gb11643_check(first17)
+    return first17 + check_char(first17)
 
 
 def _pattern(pattern: str, rng: random.Random) -> str:

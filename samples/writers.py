@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from pipeline.privacy import atomic_write_bytes
+from pipeline.core.privacy import atomic_write_bytes
 
 Word = tuple[str, tuple[int, int, int, int]]
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.models import Page, PageInfo
-from pipeline.pages import pixel_sha256
+from pipeline.core.models import OcrResult, SourceFile
+from pipeline.core.stages import LoadedFile, Page
 
 SERIF_CJK = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 SANS_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -25,10 +27,13 @@ def render(lines: list[str], size: tuple[int, int] = (1240, 620), font_px: int =
     return img
 
 
-def as_page(img: Image.Image, file: str = "test.png", page: int = 1) -> Page:
-    info = PageInfo(file=file, file_sha256="0" * 64, page=page, width=img.width, height=img.height,
-                    image_sha256=pixel_sha256(img))
-    return Page(info=info, image=img)
+def as_page(img: Image.Image, file: str = "test.png", page: int = 1, dpi: int | None = None,
+            text_layer: OcrResult | None = None) -> Page:
+    """A page as pipeline.pages would yield it, for an image made in memory (the file it names
+    is not on disk: stages that re-open files are not given these)."""
+    src = SourceFile(path=file, sha256="0" * 64, size=0, media_type="image/png", page_count=page)
+    return Page(file=LoadedFile(source=src, local_path=Path("/nonexistent") / file), number=page, image=img,
+                dpi=dpi, text_layer=text_layer)
 
 
 def squash(text: str) -> str:

@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import discover_applicants, input_hash
-from pipeline.duplicates import apply_corpus_checks
-from pipeline.errors import ConfigError
+from pipeline.batch import discover_applicants, flag_collisions, input_hash
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import CaseFile, Evidence, Fingerprint
+from pipeline.core.options import RunOptions
 from pipeline.forensics import fingerprint_distance
-from pipeline.models import CaseFile, Evidence, Fingerprint
-from pipeline.options import RunOptions
-from pipeline.store import CaseRecord, RunStore, StoredFingerprint
+from pipeline.casefile import read_case
+from pipeline.core.stages import StoredFingerprint
+from pipeline.store import CaseRecord, RunStore
 
 
 def _case(case_id: str, fps: list[Fingerprint]) -> CaseFile:
@@ -45,12 +46,14 @@ def test_duplicate_certificate_number_flags_both_cases(tmp_path):
     first = _case("A1", [Fingerprint(kind="cert_number", value="CWI-1234567", holder_name="Wei ZHANG", evidence=ev)])
     _store_case(store, cases, first)
     second = _case("A2", [Fingerprint(kind="cert_number", value="CWI-1234567", holder_name="Li NA", evidence=ev)])
-    changed_self, others = apply_corpus_checks(second, store, cases)
+    changed_self, others = flag_collisions(second, store, cases)
     assert changed_self
     assert [f.code for f in second.flags] == ["DUPLICATE_CERTIFICATE_NUMBER"]
     assert "A1" in second.flags[0].message_en
-    assert [o.case_id for o in others] == ["A1"]
-    assert others[0].flags[0].code == "DUPLICATE_CERTIFICATE_NUMBER" and "A2" in others[0].flags[0].message_zh
+    assert others == ["A1"]
+    earlier = read_case(cases / "A1.json")  # its case file was rewritten with the flag
+    assert earlier.flags[0].code == "DUPLICATE_CERTIFICATE_NUMBER" and "A2" in earlier.flags[0].message_zh
+    assert earlier.recommendation == "refer_for_investigation" == store.get("A1").recommendation
     assert second.recommendation == "refer_for_investigation"
 
 
@@ -61,9 +64,9 @@ def test_same_id_number_same_name_is_not_a_duplicate(tmp_path):
     _store_case(store, cases, _case("A1", [Fingerprint(kind="id_number", value="321202199001011234",
                                                        holder_name="张伟")]))
     same = _case("A2", [Fingerprint(kind="id_number", value="321202199001011234", holder_name="张伟")])
-    assert apply_corpus_checks(same, store, cases) == (False, [])
+    assert flag_collisions(same, store, cases) == (False, [])
     other = _case("A3", [Fingerprint(kind="id_number", value="321202199001011234", holder_name="李娜")])
-    changed, _ = apply_corpus_checks(other, store, cases)
+    changed, _ = flag_collisions(other, store, cases)
     assert changed and other.flags[0].code == "DUPLICATE_CERTIFICATE_NUMBER"
     assert "199001011234" not in other.flags[0].message_zh  # masked
 
@@ -77,9 +80,9 @@ def test_near_identical_certificate_images_are_duplicates(tmp_path):
     near = _case("A2", [Fingerprint(kind="cert_image", value=base[:-1] + "1")])
     far = _case("A3", [Fingerprint(kind="cert_image", value="0027f5f3f2f1f0f0" * 4)])
     assert fingerprint_distance(base, base[:-1] + "1") == 1
-    assert apply_corpus_checks(near, store, cases)[0]
+    assert flag_collisions(near, store, cases)[0]
     assert near.flags[0].code == "DUPLICATE_IMAGE_ACROSS_CASES"
-    assert apply_corpus_checks(far, store, cases) == (False, [])
+    assert flag_collisions(far, store, cases) == (False, [])
 
 
 def test_discover_folders_zips_and_manifest(tmp_path):

@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_checks_rules import clean_docs, run
+from test_checks_rules import case_file, clean_docs
 
 from pipeline.casefile import read_case, write_case
-from pipeline.models import CaseFile
+from pipeline.core.models import CaseFile
 
 
 def _validate(instance, schema, defs, path="$"):  # a small JSON-Schema subset: enough for pydantic's output
@@ -55,7 +55,7 @@ def _try(instance, schema, defs, path):
 
 
 def test_case_json_validates_against_credcase_schema_and_is_private(tmp_path: Path):
-    case = run(clean_docs())
+    case = case_file(clean_docs())
     out = tmp_path / "cases" / "A0001.json"
     write_case(case, out, html=True, sources=None)
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -80,5 +80,5 @@ def test_case_json_validates_against_credcase_schema_and_is_private(tmp_path: Pa
 
 def test_no_html_when_not_asked(tmp_path: Path):
     out = tmp_path / "x.json"
-    write_case(run(clean_docs()), out, html=False)
+    write_case(case_file(clean_docs()), out, html=False)
     assert out.exists() and not out.with_suffix(".html").exists()

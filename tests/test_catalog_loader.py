@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog import DEFAULT_CATALOG, load_catalog, validate_file
-from pipeline.errors import DataFileError
+from pipeline.core.errors import DataFileError
 
 
 def test_batch1_header_and_counts():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from catalog import get_matcher, load_catalog
 from catalog.bench import evaluate, load_cases
-from pipeline.models import MatchStatus
+from pipeline.core.models import MatchStatus
 
 CAT = load_catalog()
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from catalog import get_matcher
-from pipeline.models import MatchStatus
+from pipeline.core.models import MatchStatus
 from pipeline.ocr.tesseract import TesseractBackend
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from test_checks_rules import APP_DATE, clean_docs, doc
 
-from pipeline.checks import assess
-from pipeline.models import DocType, Evidence, PageInfo
+from pipeline.core.models import DocType, Evidence, PageInfo
+from pipeline.core.options import RunOptions
+from pipeline.run import assess_case
 
 
 def _assess(docs, pages=None, pre_flags=None):
-    return assess(case_id="A0001", source="A0001_张伟", documents=list(docs.values()), pages=pages or [],
-                  input_files=[], errors=[], pre_flags=pre_flags or [], application_date=APP_DATE,
-                  catalog_file=None)
+    """The case file of hand-built documents, through the real catalogue and matcher."""
+    return assess_case("A0001", "A0001_张伟", list(docs.values()), pages or [], [], [], pre_flags or [],
+                       RunOptions(application_date=APP_DATE))
 
 
 def serious(case):
@@ -46,7 +47,7 @@ def test_near_miss_certificate_is_not_in_catalog():
 
 
 def test_regional_chamber_certificate_and_pre_flags_kept():
-    from pipeline.flags import make_flag
+    from pipeline.core.flags import make_flag
 
     d = clean_docs()
     d["cert"] = doc("D03", DocType.QUALIFICATION_CERTIFICATE, holder_name="Wei Zhang", title="Industriemechanikerin",
@@ -76,8 +77,10 @@ ISSUERS_SEEN = [  # (catalogue no., issuer as printed on real/sample certificate
 
 def test_issuer_matching_against_the_real_catalogue():
     import catalog
-    from pipeline.rules_consistency import issuer_matches
-    from pipeline.rules_policy import CaseView, CatalogFacts, load_policy
+    from pipeline.checks.consistency import issuer_matches
+    from pipeline.checks import load_policy
+    from pipeline.checks.view import CaseView
+    from pipeline.core.stages import CatalogFacts
 
     cat = catalog.load_catalog()
     view = CaseView([], APP_DATE, load_policy())

@@ -10,9 +10,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from stdnum.cn import ric
 
-from pipeline.checks import build_case, recommend
-from pipeline.models import (
+from pipeline.casefile import build_case, tool_versions
+from pipeline.checks import assess, compare, load_policy, recommend
+from pipeline.core.codes import id_checksum_ok
+from pipeline.core.models import (
     CaseFile,
     CatalogMatch,
     DocType,
@@ -25,8 +28,8 @@ from pipeline.models import (
     OcrResult,
     PageInfo,
 )
-from pipeline.rules_document import id_checksum_ok
-from pipeline.rules_policy import CaseView, CatalogFacts, load_policy
+from pipeline.core.stages import Assessment, CatalogFacts, CertificateMatch
+from pipeline.forensics.corpus import case_fingerprints
 
 APP_DATE = date(2024, 6, 1)
 CWI = CatalogFacts(id=31, name_en="Certified Welding Inspector", name_zh="注册焊接检验师", title="工程师",
@@ -42,8 +45,7 @@ SERIOUS = {"gap", "policy", "inconsistency", "forgery"}
 
 
 def with_check(first17: str) -> str:
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
+    return first17 + ric.calc_check_digit(first17 + "?")  # python-stdnum (it drops the last char), independent of ours
 
 
 # Registered in Beijing (110101): household registration must not matter.
@@ -83,22 +85,32 @@ def clean_docs() -> dict[str, Document]:
 
 def run(docs: dict[str, Document] | list[Document], entry: CatalogFacts | None = CWI,
         status: MatchStatus = MatchStatus.MATCHED, pages: list[PageInfo] | None = None,
-        app_date: date = APP_DATE) -> CaseFile:
+        app_date: date = APP_DATE) -> Assessment:
     documents = list(docs.values()) if isinstance(docs, dict) else docs
-    view = CaseView(documents=documents, application_date=app_date, policy=load_policy())
     match = CatalogMatch(status=status, catalog_id=entry.id if entry and status == MatchStatus.MATCHED else None,
                          score=95.0 if status == MatchStatus.MATCHED else 60.0,
                          candidates=[MatchCandidate(catalog_id=entry.id, name=entry.name_en, score=90.0,
                                                     reason="alias")] if entry else [])
-    return build_case(view, case_id="T1", source="T1", pages=pages or [], input_files=[], errors=[],
-                      pre_flags=[], match=match, entry=entry, batch_id="taizhou-2022-batch-1")
+    cert = next((d for d in documents if d.doc_type == DocType.QUALIFICATION_CERTIFICATE), None)
+    certificate = CertificateMatch(batch_id="taizhou-2022-batch-1", doc_id=cert.doc_id if cert else None,
+                                   match=match if cert else None, entry=entry if cert else None)
+    return assess(documents, pages or [], certificate, app_date)
 
 
-def codes(case: CaseFile) -> set[str]:
+def case_file(docs: dict[str, Document] | list[Document], pages: list[PageInfo] | None = None) -> CaseFile:
+    """The case file of hand-built documents, assessed as `run` does (the CWI entry matched)."""
+    documents = list(docs.values()) if isinstance(docs, dict) else docs
+    return build_case(case_id="T1", source="T1", documents=documents, pages=pages or [], input_files=[], errors=[],
+                      assessment=run(documents, pages=pages), comparison=compare(documents),
+                      fingerprints=case_fingerprints(documents, pages or []),
+                      versions=tool_versions({}, "taizhou-2022-batch-1"))
+
+
+def codes(case: Assessment) -> set[str]:
     return {f.code for f in case.flags}
 
 
-def serious(case: CaseFile) -> set[str]:
+def serious(case: Assessment) -> set[str]:
     return {f.code for f in case.flags if f.category in SERIOUS}
 
 
@@ -114,7 +126,7 @@ def test_clean_applicant_has_no_findings_and_goes_to_panel():
         "application_form": "present"}
     assert case.qualification.catalog_id == 31 and case.qualification.recognized_title == "工程师"
     assert case.applicant.name == "张伟" and case.applicant.id_number_masked == ID_NO[:6] + "********" + ID_NO[-4:]
-    kinds = {fp.kind for fp in case.fingerprints}
+    kinds = {fp.kind for fp in case_fingerprints(list(clean_docs().values()), [])}
     assert kinds == {"cert_number", "id_number"}
 
 
@@ -444,7 +456,7 @@ def test_quality_flags_per_page():
 
 
 def test_recommendation_precedence():
-    from pipeline.flags import make_flag
+    from pipeline.core.flags import make_flag
 
     policy = load_policy()
     gap, inel, inv = make_flag("MISSING_UNIT_SEAL"), make_flag("SENIOR_TITLE_NOT_SUPPORTED"), make_flag(
@@ -485,22 +497,22 @@ def test_mrz_verdict_fields_from_the_passport_extractor():
     assert serious(run(d)) == set()
 
 
-def test_policy_data_errors_name_the_file_and_entry():
-    import copy
+def test_policy_data_errors_name_the_file_line_and_entry():
+    from pipeline.checks.data import PolicyData
+    from pipeline.core.datafiles import parse
+    from pipeline.core.errors import DataFileError
 
-    import yaml
-
-    from pipeline.errors import DataFileError
-    from pipeline.rules_policy import parse_policy
-
-    raw = yaml.safe_load(open(Path(__file__).parents[1] / "pipeline/data/policy.yaml", encoding="utf-8"))
-    bad = copy.deepcopy(raw)
-    bad["taizhou"]["division_codes"]["32120"] = "泰州"
-    bad["titles"][0]["rank"] = "first"
+    text = (Path(__file__).parents[1] / "pipeline/data/policy.yaml").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    rank_line = next(i for i, ln in enumerate(lines) if ln.strip().startswith("rank:"))
+    lines[rank_line] = lines[rank_line].split("rank:")[0] + "rank: first"
+    code_line = next(i for i, ln in enumerate(lines) if ln.strip().startswith('"321202"'))
+    lines[code_line] = lines[code_line].replace('"321202"', '"32120"')
     with pytest.raises(DataFileError) as exc:
-        parse_policy(bad, "policy.yaml")
+        parse("\n".join(lines), "policy.yaml", PolicyData)
     msg = str(exc.value)
-    assert "policy.yaml" in msg and "titles.0.rank" in msg and "division_codes" in msg
+    assert f"line {rank_line + 1}, titles.0.rank" in msg, msg
+    assert f"line {code_line + 1}, taizhou.division_codes" in msg, msg
 
 
 def test_someone_elses_latin_name_on_the_certificate():
@@ -592,7 +604,7 @@ def test_text_that_cannot_be_a_name_is_not_another_person():
 
 
 def test_plausible_chinese_names():
-    from extractors.normalize import plausible_chinese_name
+    from pipeline.core.names import plausible_chinese_name
 
     for name in ("张伟", "欧阳娜娜", "司马强晓", "缪超嘉", "托马斯·杰克"):
         assert plausible_chinese_name(name), name

@@ -4,10 +4,13 @@ grouping of pages into documents, and the layout cues on rendered images."""
 from __future__ import annotations
 
 import pytest
+from ocr_testpages import as_page
 from PIL import Image, ImageDraw
 
-from pipeline.classify import classify_page, group_documents, image_cues, score_text
-from pipeline.models import DocType, OcrLine, OcrResult, Page, PageInfo
+from pipeline.classify import classify_page, group_documents, image_cues, page_cues, score_text
+from pipeline.core.models import DocType, OcrLine, OcrResult, PageCues, PageInfo
+from pipeline.core.stages import PageRead
+from pipeline.run import page_info
 
 TEXTS: dict[DocType, str] = {
     DocType.RESIDENT_ID_CARD: "姓 名 张 三\n性 别 男 民 族 汉\n出 生 1990 年 1 月 2 日\n住 址 江苏省泰州市海陵区东风路12号\n"
@@ -44,64 +47,54 @@ TEXTS: dict[DocType, str] = {
 }
 
 
-def _page(text: str, file: str = "f.jpg", page: int = 1, img: Image.Image | None = None) -> Page:
+def _classified(text: str, file: str = "f.jpg", page: int = 1, img: Image.Image | None = None) -> PageInfo:
+    """A page OCR read as `text` (on a blank sheet unless `img`), classified as the run does."""
     lines = [OcrLine(text=t, bbox=(10, 10 + 40 * i, 900, 40 + 40 * i), conf=0.9) for i, t in enumerate(text.splitlines())]
-    w, h = img.size if img is not None else (1240, 1754)
-    info = PageInfo(file=file, file_sha256="0" * 64, page=page, width=w, height=h,
-                    ocr=OcrResult(engine="tesseract", text=text, lines=lines))
-    return Page(info=info, image=img, corrected=img)
+    pg = as_page(img if img is not None else Image.new("RGB", (1240, 1754), "white"), file, page)
+    read = PageRead(OcrResult(engine="tesseract", text=text, lines=lines))
+    cues = page_cues(pg, read.ocr)
+    return page_info(pg, read, classify_page(read.ocr, cues), cues, None)
 
 
 @pytest.mark.parametrize("doc_type", list(TEXTS))
 def test_each_type_is_recognised(doc_type: DocType) -> None:
-    p = _page(TEXTS[doc_type])
-    classify_page(p)
-    assert p.info.doc_type == doc_type, p.info.layout.get("type_scores")
-    assert 0.3 <= p.info.classification_confidence <= 1.0
+    info = _classified(TEXTS[doc_type])
+    assert info.doc_type == doc_type, info.type_scores
+    assert 0.3 <= info.classification_confidence <= 1.0
 
 
 def test_foreign_university_diploma_is_the_diploma() -> None:
     """A foreign diploma confers the degree on one sheet: it is the education document (diploma);
     degree_certificate is the Chinese 学位证书."""
-    p = _page("Purdue University\nThe Trustees of Purdue University\non the recommendation of the Faculty, "
+    info = _classified("Purdue University\nThe Trustees of Purdue University\non the recommendation of the Faculty, "
               "have conferred upon\nWei Zhang\nthe degree of\nMaster of Science\nin Mechanical Engineering\n"
               "Given at West Lafayette, Indiana, on the fifteenth day of May, 2015\nDiploma No. PU123456")
-    classify_page(p)
-    assert p.info.doc_type == DocType.DIPLOMA
+    assert info.doc_type == DocType.DIPLOMA
 
 
 def test_unrelated_page_stays_unknown() -> None:
-    p = _page("会议纪要\n今天天气晴朗，项目组讨论了下周的工作安排。\nMeeting notes: lunch at noon.")
-    classify_page(p)
-    assert p.info.doc_type == DocType.UNKNOWN
-    assert p.info.classification_confidence == 0.0
+    info = _classified("会议纪要\n今天天气晴朗，项目组讨论了下周的工作安排。\nMeeting notes: lunch at noon.")
+    assert info.doc_type == DocType.UNKNOWN
+    assert info.classification_confidence == 0.0
 
 
 def test_blank_page_is_unknown() -> None:
-    p = _page("")
-    classify_page(p)
-    assert p.info.doc_type == DocType.UNKNOWN
+    info = _classified("")
+    assert info.doc_type == DocType.UNKNOWN
 
 
 def test_id_card_back_alone_is_an_id_card_back() -> None:
-    p = _page("中华人民共和国\n居 民 身 份 证\n签发机关 泰州市公安局海陵分局\n有效期限 2015.03.01-2035.03.01",
+    info = _classified("中华人民共和国\n居 民 身 份 证\n签发机关 泰州市公安局海陵分局\n有效期限 2015.03.01-2035.03.01",
               img=Image.new("RGB", (856, 540), "white"))
-    classify_page(p)
-    assert p.info.doc_type == DocType.RESIDENT_ID_CARD
-    assert p.info.layout["side"] == "back"
-    assert p.info.layout["card_sized"] is True
+    assert info.doc_type == DocType.RESIDENT_ID_CARD
+    assert info.side == "back"
+    assert info.cues.card_sized is True
 
 
 def test_fuzzy_keyword_survives_one_misread_character() -> None:
-    scores = score_text("国外学历学位认征书\n教育部留学服务中心", {})
+    scores = score_text("国外学历学位认征书\n教育部留学服务中心", PageCues())
     assert scores[0].doc_type == DocType.OVERSEAS_DEGREE_CERTIFICATION
     assert any(h.startswith("~") for h in scores[0].hits)
-
-
-def _classified(text: str, file: str, page: int = 1, img: Image.Image | None = None) -> PageInfo:
-    p = _page(text, file, page, img)
-    classify_page(p)
-    return p.info
 
 
 def test_front_and_back_in_two_files_make_one_document() -> None:
@@ -109,7 +102,7 @@ def test_front_and_back_in_two_files_make_one_document() -> None:
     front = _classified(TEXTS[DocType.RESIDENT_ID_CARD], "id_front.jpg", img=card)
     back = _classified("居民身份证\n签发机关 泰州市公安局\n有效期限 2015.03.01-长期", "id_back.jpg", img=card)
     form = _classified(TEXTS[DocType.APPLICATION_FORM], "form.pdf")
-    docs = group_documents([front, back, form])
+    docs, _ = group_documents([front, back, form])
     assert [d.doc_type for d in docs] == [DocType.RESIDENT_ID_CARD, DocType.APPLICATION_FORM]
     assert [f.path for f in docs[0].files] == ["id_front.jpg", "id_back.jpg"]
     assert [d.doc_id for d in docs] == ["D01", "D02"]
@@ -120,11 +113,12 @@ def test_contract_clause_pages_continue_the_contract_and_a_new_type_splits() -> 
     p2 = _classified("第五条 社会保险和福利待遇\n第六条 本合同未尽事宜按国家有关规定执行。", "bundle.pdf", 2)
     p3 = _classified(TEXTS[DocType.SOCIAL_INSURANCE_RECORD], "bundle.pdf", 3)
     assert p2.doc_type in (DocType.UNKNOWN, DocType.LABOR_CONTRACT)
-    docs = group_documents([p1, p2, p3])
+    docs, grouped = group_documents([p1, p2, p3])
     assert [d.doc_type for d in docs] == [DocType.LABOR_CONTRACT, DocType.SOCIAL_INSURANCE_RECORD]
     assert docs[0].files[0].pages == [1, 2]
     assert docs[1].files[0].pages == [3]
-    assert p2.doc_type == DocType.LABOR_CONTRACT
+    assert grouped[1].doc_type == DocType.LABOR_CONTRACT and grouped[1].continuation
+    assert p2.doc_type in (DocType.UNKNOWN, DocType.LABOR_CONTRACT)  # the page given is not changed
 
 
 def test_contract_pages_split_between_loose_files_and_a_zip_are_one_document_in_printed_order() -> None:
@@ -139,7 +133,7 @@ def test_contract_pages_split_between_loose_files_and_a_zip_are_one_document_in_
                      "证书材料.zip/劳动合同7.jpg")
     for p in (p3, p4):  # clause pages on their own files: the classifier may not know them
         p.doc_type = DocType.LABOR_CONTRACT
-    docs = group_documents([cover, p3, p4, diploma, p2])
+    docs, _ = group_documents([cover, p3, p4, diploma, p2])
     assert [d.doc_type for d in docs] == [DocType.LABOR_CONTRACT, DocType.DIPLOMA]
     assert [f.path for f in docs[0].files] == ["劳动合同6.jpg", "证书材料.zip/劳动合同7.jpg", "劳动合同8.jpg",
                                               "劳动合同9.jpg"]
@@ -149,14 +143,14 @@ def test_two_contracts_with_clashing_page_numbers_stay_apart() -> None:
     a = _classified(TEXTS[DocType.LABOR_CONTRACT] + "\n第1页共3页", "合同1.jpg")
     b = _classified(TEXTS[DocType.DIPLOMA], "scan.pdf")
     c = _classified(TEXTS[DocType.LABOR_CONTRACT] + "\n第1页共2页", "合同2.jpg")
-    docs = group_documents([a, b, c])
+    docs, _ = group_documents([a, b, c])
     assert [d.doc_type for d in docs] == [DocType.LABOR_CONTRACT, DocType.DIPLOMA, DocType.LABOR_CONTRACT]
 
 
 def test_unknown_page_after_a_single_page_type_stays_its_own_document() -> None:
     a = _classified(TEXTS[DocType.DIPLOMA], "scan.pdf", 1)
     b = _classified("会议纪要 今天讨论工作安排", "scan.pdf", 2)
-    docs = group_documents([a, b])
+    docs, _ = group_documents([a, b])
     assert [d.doc_type for d in docs] == [DocType.DIPLOMA, DocType.UNKNOWN]
 
 
@@ -217,9 +211,8 @@ def test_seal_on_a_grey_photocopy_is_found_as_a_ring(sealed: bool, bilevel: bool
 
 def test_wallet_card_with_little_text_is_a_qualification_certificate() -> None:
     """OCR of an AWS wallet card from the eval corpus: the credential, holder, number, dates."""
-    p = _page("Certified Welding Educator\nGU Pengxue\nCert. No. 53401425\nIssued 02/23/2024\nExpires 02/23/2027")
-    classify_page(p)
-    assert p.info.doc_type == DocType.QUALIFICATION_CERTIFICATE
+    info = _classified("Certified Welding Educator\nGU Pengxue\nCert. No. 53401425\nIssued 02/23/2024\nExpires 02/23/2027")
+    assert info.doc_type == DocType.QUALIFICATION_CERTIFICATE
 
 
 @pytest.mark.parametrize("sealed", [True, False])

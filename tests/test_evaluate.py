@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from pipeline.cli import main
-from pipeline.evaluate import diff, evaluate, norm_value, run
+from pipeline.measure.evaluate import diff, evaluate, norm_value, run
 
 CLEAN_FORBIDDEN = ["MISSING_UNIT_SEAL", "NAME_MISMATCH", "QUALIFICATION_NOT_IN_CATALOG", "PDF_MODIFIED"]
 

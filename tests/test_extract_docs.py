@@ -14,7 +14,7 @@ import pytest
 
 from extractors import extract
 from extractors.education import check_degree_number, check_diploma_number
-from pipeline.models import DocType, Document, DocumentFile, OcrLine, OcrResult, PageInfo
+from pipeline.core.models import DocType, Document, DocumentFile, OcrLine, OcrResult, PageCues, PageInfo
 
 ENGINES = ["tesseract", "rapidocr"]
 
@@ -28,7 +28,7 @@ def _tess(t: str) -> str:
 
 
 def make_page(rows: list, engine: str = "tesseract", file: str = "scan.jpg", page: int = 1, conf: float = 0.9,
-              layout: dict | None = None) -> PageInfo:
+              cues: PageCues | None = None) -> PageInfo:
     """rows: a string (one line) or a list of cells (str, or (x, str) to place a cell)."""
     lines: list[OcrLine] = []
     y = 40
@@ -46,7 +46,7 @@ def make_page(rows: list, engine: str = "tesseract", file: str = "scan.jpg", pag
         y += 50
     return PageInfo(file=file, file_sha256="0" * 64, page=page, width=1600, height=y + 40,
                     ocr=OcrResult(engine=engine, text="\n".join(ln.text for ln in lines), lines=lines,
-                                  mean_conf=conf, width=1600, height=y + 40), layout=layout or {})
+                                  mean_conf=conf, width=1600, height=y + 40), cues=cues or PageCues())
 
 
 def run(doc_type: DocType, pages: list[PageInfo]):
@@ -470,7 +470,7 @@ FORM = ["国际职业资格比照认定专业技术资格申报表",
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_application_form_fields(engine):
-    v = values(run(DocType.APPLICATION_FORM, [make_page(FORM, engine, layout={"red_seals": [[150, 400, 330, 560]]})]))
+    v = values(run(DocType.APPLICATION_FORM, [make_page(FORM, engine, cues=PageCues(red_seals=[(150, 400, 330, 560)]))]))
     assert v["name"] == "张伟" and v["sex"] == "M" and v["phone"] == "13912345678"
     assert v["id_type"] == "居民身份证" and v["id_doc_type"] == "resident_id_card"
     assert v["id_number"] == "321202199003121239"
@@ -483,9 +483,9 @@ def test_application_form_fields(engine):
 
 
 def test_application_form_seal_only_in_authority_box_is_missing():
-    f = run(DocType.APPLICATION_FORM, [make_page(FORM, layout={"red_seals": [[850, 400, 1030, 560]]})])
+    f = run(DocType.APPLICATION_FORM, [make_page(FORM, cues=PageCues(red_seals=[(850, 400, 1030, 560)]))])
     assert f["unit_seal_present"].value is False
-    f = run(DocType.APPLICATION_FORM, [make_page(FORM, layout={"red_seals": []})])
+    f = run(DocType.APPLICATION_FORM, [make_page(FORM, cues=PageCues(red_seals=[]))])
     assert f["unit_seal_present"].value is False
     f = run(DocType.APPLICATION_FORM, [make_page(FORM)])  # no layout cue computed: cannot tell
     assert f["unit_seal_present"].value is None
@@ -495,7 +495,7 @@ def test_application_form_number_only_and_senior_title():
     rows = [list(r) if isinstance(r, list) else r for r in FORM]
     rows[6] = [(60, "职业资格译名及目录序号"), (400, "31"), (800, "取得时间"), (950, "2020.03")]
     rows[7] = [(60, "申请认定专业技术资格名称及所属系列（专业）"), (600, "高级工程师（石油化工工程系列）")]
-    v = values(run(DocType.APPLICATION_FORM, [make_page(rows, "rapidocr", layout={"red_seals": []})]))
+    v = values(run(DocType.APPLICATION_FORM, [make_page(rows, "rapidocr", cues=PageCues(red_seals=[]))]))
     assert v["catalog_number"] == 31 and "qualification_name" not in v
     assert v["acquired_date"] == "2020-03-01"
     assert v["requested_title"] == "高级工程师" and v["requested_series"] == "石油化工工程"

@@ -13,12 +13,12 @@ import os
 import random
 
 import pytest
+from ocr_testpages import as_page
 
 from extractors import extract
-from pipeline import classify
-from pipeline.models import DocType, Document, DocumentFile, Page, PageInfo
+from pipeline.core.models import DocType, Document, DocumentFile, PageInfo
 from pipeline.ocr import get_router
-from pipeline.pages import pixel_sha256
+from pipeline.run import read_page
 from samples.people import make_applicant
 from samples.render import render
 
@@ -31,12 +31,8 @@ def _read(doc_type: str, kind: str, seed: int = 100, layout: str | None = None):
     router = get_router("auto", None)
     infos: list[PageInfo] = []
     for i, img in enumerate(rd.pages):
-        info = PageInfo(file=f"{doc_type}.png", file_sha256="0" * 64, page=i + 1, width=img.width,
-                        height=img.height, dpi=rd.dpi, image_sha256=pixel_sha256(img))
-        page = Page(info=info, image=img)
-        router.read(page)
-        classify.classify_page(page)
-        infos.append(page.info)
+        info, _flags = read_page(as_page(img, f"{doc_type}.png", i + 1, dpi=rd.dpi), router)
+        infos.append(info)
     doc = Document(doc_id="D01", doc_type=DocType(doc_type), classification_confidence=1.0,
                    files=[DocumentFile(path=f"{doc_type}.png", sha256="0" * 64, pages=[p.page for p in infos])])
     return rd, infos, extract(doc, infos)

@@ -4,31 +4,27 @@ CJK, and documents from the sample generator (samples.render) with their truth."
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import zlib
 
 import pytest
+from ocr_testpages import as_page
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors import extract
-from extractors.idnumber import check_char
-from pipeline.classify import classify_page, group_documents
-from pipeline.models import DocType, Page, PageInfo
+from pipeline.classify import group_documents
+from pipeline.core.codes import check_char
+from pipeline.core.models import DocType, PageInfo
 from pipeline.ocr import get_router
+from pipeline.run import read_page
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
 
 def _read(img: Image.Image, file: str) -> PageInfo:
-    info = PageInfo(file=file, file_sha256=hashlib.sha256(file.encode()).hexdigest(), page=1, width=img.width,
-                    height=img.height, image_sha256=hashlib.sha256(img.tobytes()).hexdigest())
-    page = Page(info=info, image=img.convert("RGB"))
-    get_router("auto", None).read(page)
-    classify_page(page)
-    return info
+    return read_page(as_page(img.convert("RGB"), file), get_router("auto", None))[0]
 
 
 def _simple_card(name: str, number: str) -> Image.Image:
@@ -50,8 +46,8 @@ def test_simple_card_drawn_with_pil() -> None:
     number = first17 + check_char(first17)
     info = _read(_simple_card("王建国", number), "card.png")
     assert info.doc_type == DocType.RESIDENT_ID_CARD
-    assert info.layout["card_sized"] is True
-    [doc] = group_documents([info])
+    assert info.cues.card_sized is True
+    [doc], _ = group_documents([info])
     fields = extract(doc, [info])
     assert fields["name"].value == "王建国"
     assert fields["id_number"].value == number
@@ -72,7 +68,7 @@ def test_sample_id_card_front_and_back_through_real_ocr() -> None:
     rd = _rendered("chinese", "resident_id_card")
     infos = [_read(img, f"id_{i}.png") for i, img in enumerate(rd.pages)]
     assert [i.doc_type for i in infos] == [DocType.RESIDENT_ID_CARD] * 2
-    docs = group_documents(infos)
+    docs, _ = group_documents(infos)
     assert len(docs) == 1 and len(docs[0].files) == 2  # front and back: one document
     f = extract(docs[0], infos)
     for key in ("name", "sex", "birth_date", "id_number"):
@@ -94,7 +90,7 @@ def test_scanned_foreign_passport_is_read_upright(index: int) -> None:
     info = _read(scan, "scan.jpg")
     assert info.ocr is not None and info.ocr.rotation == 0
     assert info.doc_type == DocType.PASSPORT
-    [doc] = group_documents([info])
+    [doc], _ = group_documents([info])
     f = extract(doc, [info])
     assert f["mrz_valid"].value is True
     assert f["id_number"].value == rd.fields["id_number"]
@@ -104,7 +100,7 @@ def test_sample_passport_through_real_ocr() -> None:
     rd = _rendered("returnee", "passport")
     info = _read(rd.pages[0], "passport.png")
     assert info.doc_type == DocType.PASSPORT
-    [doc] = group_documents([info])
+    [doc], _ = group_documents([info])
     f = extract(doc, [info])
     assert f["mrz_valid"].value is True
     for key in ("id_number", "birth_date", "valid_until", "sex", "name_latin"):

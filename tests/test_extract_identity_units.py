@@ -8,7 +8,7 @@ import pytest
 from extractors import extract, get_extractor, registered
 from extractors.base import UnknownDocTypeError
 from extractors.mrz import make_td3
-from pipeline.models import DocType, Document, DocumentFile, OcrLine, OcrResult, PageInfo
+from pipeline.core.models import DocType, Document, DocumentFile, OcrLine, OcrResult, PageInfo
 
 
 def L(text: str, x0: int, y0: int, x1: int, y1: int, conf: float = 0.9) -> OcrLine:

@@ -16,11 +16,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from pipeline import forensics_lines
-from pipeline.forensics import config, screen_page
-from pipeline.forensics_image import to_corrected_bbox, to_decoded_quad
-from pipeline.forensics_lines import _working_grey, boxed_line_inks, level_lines, text_lines
-from pipeline.models import Page, PageInfo
+from ocr_testpages import as_page
+from pipeline.core.stages import Page
+from pipeline.core.models import OcrResult
+from pipeline.forensics import screen_page
+from pipeline.forensics.settings import config
+from pipeline.forensics import lines as forensics_lines
+from pipeline.forensics.lines import _working_grey, boxed_line_inks, level_lines, text_lines
+from pipeline.geometry import to_corrected_bbox, to_decoded_quad
 from pipeline.ocr import get_router
 from samples.archive import compose, plan_archive, tamper_patch
 from tests.test_forensics_tamper import _font, _jpeg, _overlap, _page, degrade
@@ -74,7 +77,7 @@ def test_value_pasted_level_on_a_tilted_scan_is_found_where_it_was_pasted(i, til
     assert len(found) >= 1, found
     assert all(_overlap(f.bbox, box) > 0.5 for f in found), (found, box)
     assert abs(found[0].page_tilt + tilt) <= 0.1 and abs(found[0].angle) <= SETTINGS.level_max_deg
-    flags = [f for f in screen_page(_page(forged)) if f.code == "IMAGE_REGION_TAMPERED"]
+    flags = [f for f in screen_page(_page(forged), None) if f.code == "IMAGE_REGION_TAMPERED"]
     level = [f for f in flags if "level-line" in f.message_en]
     assert level and all(_overlap(f.evidence[0].bbox, box) > 0.5 for f in level), (flags, box)
     assert "此行文字是水平的" in level[0].message_zh  # the clerk reads why, in Chinese first
@@ -125,8 +128,8 @@ def test_phone_photo_with_perspective_is_left_alone():
 def test_level_line_test_is_skipped_where_ocr_read_too_few_wide_lines():
     """A page on which OCR read fewer wide lines than the tilt needs (cards, sparse pages) is
     not measured again; the same forged page with OCR's count given (or unknown) is found."""
-    from pipeline.forensics_image import _wide_lines, find_tampered_regions
-    from pipeline.models import OcrLine, OcrResult
+    from pipeline.core.models import OcrLine, OcrResult
+    from pipeline.forensics.image import _wide_lines, find_tampered_regions
 
     page, box, text = tilted_scan(1, 2.5)
     forged = forge(page, box, text)
@@ -142,17 +145,13 @@ def test_level_line_test_is_skipped_where_ocr_read_too_few_wide_lines():
     assert _wide_lines(OcrResult(engine="rapidocr", text="", lines=lines, width=w, height=h)) == 2
 
 
-def _read(img: Image.Image) -> Page:
-    """The page as the pipeline holds it after OCR (auto: RapidOCR's own layout path)."""
-    page = Page(info=PageInfo(file="scan.jpg", file_sha256="0" * 64, page=1, width=img.width, height=img.height),
-                image=img)
-    get_router("auto", None).read(page)
-    return page
+def _read(img: Image.Image) -> tuple[Page, OcrResult]:
+    """The page and what OCR read on it (auto: RapidOCR's own layout path)."""
+    page = as_page(img, "scan.jpg")
+    return page, get_router("auto", None).read(page).ocr
 
 
-def _ocr_quads(page: Page) -> list[np.ndarray]:
-    ocr = page.info.ocr
-    assert ocr is not None and page.image is not None
+def _ocr_quads(page: Page, ocr: OcrResult) -> list[np.ndarray]:
     return [to_decoded_quad(ln.bbox, page.image.size, ocr.rotation, ocr.skew) for ln in ocr.lines]
 
 
@@ -162,9 +161,8 @@ def test_ocr_line_boxes_lead_to_the_pasted_value_on_a_read_page(i, tilt, monkeyp
     search): the re-typed value is still found where it was pasted — though it pokes out of the
     tilted box OCR drew around it — and the flag's box lands in OCR's coordinates."""
     page_img, box, text = tilted_scan(i, tilt)
-    forged = _read(forge(page_img, box, text))
-    assert forged.image is not None and forged.info.ocr is not None
-    found = level_lines(_grey(forged.image), SETTINGS, _ocr_quads(forged))
+    forged, ocr = _read(forge(page_img, box, text))
+    found = level_lines(_grey(forged.image), SETTINGS, _ocr_quads(forged, ocr))
     assert len(found) >= 1 and all(_overlap(f.bbox, box) > 0.5 for f in found), (found, box)
     assert abs(found[0].page_tilt + tilt) <= 0.1
 
@@ -177,15 +175,13 @@ def test_ocr_line_boxes_lead_to_the_pasted_value_on_a_read_page(i, tilt, monkeyp
 
     monkeypatch.setattr(forensics_lines, "boxed_line_inks", spy)
     monkeypatch.setattr(forensics_lines, "line_inks", None)  # the page-wide search must not run
-    level = [f for f in screen_page(forged) if "level-line" in f.message_en]
-    ocr = forged.info.ocr
+    level = [f for f in screen_page(forged, ocr) if "level-line" in f.message_en]
     in_ocr = to_corrected_bbox(box, forged.image.size, ocr.rotation, ocr.skew)
     assert boxed and level and _overlap(level[0].evidence[0].bbox, in_ocr) > 0.5, (level, in_ocr)
 
     monkeypatch.undo()
-    clean = _read(page_img)
-    assert clean.image is not None
-    assert level_lines(_grey(clean.image), SETTINGS, _ocr_quads(clean)) == []
+    clean, clean_ocr = _read(page_img)
+    assert level_lines(_grey(clean.image), SETTINGS, _ocr_quads(clean, clean_ocr)) == []
 
 
 def test_a_box_with_far_apart_groups_is_measured_group_by_group():

@@ -18,17 +18,14 @@ from PIL.PngImagePlugin import PngInfo
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from pipeline.errors import DataFileError
-from pipeline.forensics import (
-    classify_software,
-    config,
-    duplicate_max_distance,
-    fingerprint_distance,
-    image_fingerprint,
-    screen_file,
-)
-from pipeline.forensics_pdf import count_revisions, parse_pdf_date
-from pipeline.models import LoadedFile, SourceFile
+from pipeline.core.errors import DataFileError
+from pipeline.core.models import SourceFile
+from pipeline.core.stages import LoadedFile
+from pipeline.forensics import fingerprint_distance, image_fingerprint, screen_file
+from pipeline.forensics.fingerprint import duplicate_max_distance
+from pipeline.forensics.pdf import count_revisions
+from pipeline.forensics.settings import ForensicsConfig, classify_software, config
+from pipeline.pages import parse_pdf_date
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
@@ -241,27 +238,14 @@ def test_fingerprint_survives_resave_and_rescale_and_separates_other_certificate
         fingerprint_distance(fa, fa[:16])
 
 
-def test_config_names_file_and_entry_when_broken(monkeypatch):
-    from pipeline import forensics
+def test_config_names_file_line_and_entry_when_broken():
+    from pipeline.core.datafiles import parse
 
     assert config().fingerprint.duplicate_max_distance == duplicate_max_distance()
-    forensics.config.cache_clear()
-
-    class _Fake:
-        def joinpath(self, _):
-            return self
-
-        def read_text(self, encoding="utf-8"):
-            return "image_editors: [{name: X}]\n"
-
-    monkeypatch.setattr(forensics.resources, "files", lambda _pkg: _Fake())
-    try:
-        with pytest.raises(DataFileError) as exc:
-            forensics.config()
-        assert "forensics.yaml" in str(exc.value) and "image_editors.0.patterns" in str(exc.value)
-    finally:
-        monkeypatch.undo()
-        forensics.config.cache_clear()
+    with pytest.raises(DataFileError) as exc:
+        parse("pdf_editors: {strong: [], weak: []}\nimage_editors:\n  - {name: X}\n", "forensics.yaml",
+              ForensicsConfig)
+    assert "forensics.yaml" in str(exc.value) and "line 3, image_editors.0.patterns" in str(exc.value)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -276,7 +260,7 @@ def test_png_metadata_is_read_from_the_chunks_wherever_they_sit(tmp_path):
     eXIf chunk: all found without decoding the image (pipeline.forensics_image._png_metadata)."""
     from PIL import PngImagePlugin
 
-    from pipeline.forensics_image import _png_metadata, image_software_strings
+    from pipeline.forensics.image import _png_metadata, image_software_strings
 
     info = PngImagePlugin.PngInfo()
     info.add_text("Comment", "scanned", zip=True)

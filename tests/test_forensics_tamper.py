@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from ocr_testpages import as_page
+from pipeline.core.stages import Page
 from pipeline.forensics import screen_page
-from pipeline.forensics_image import find_tampered_regions
-from pipeline.models import Page, PageInfo
+from pipeline.forensics.image import find_tampered_regions
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 LABELS = ["姓名", "性别", "出生日期", "证件号码", "工作单位", "证书编号", "发证日期", "有效期至", "专业", "学历"]
@@ -132,8 +133,7 @@ def tamper(img: Image.Image, box: tuple, seed: int) -> tuple[Image.Image, tuple[
 
 
 def _page(img: Image.Image, name: str = "page.jpg") -> Page:
-    info = PageInfo(file=name, file_sha256="0" * 64, page=1, width=img.width, height=img.height, dpi=200)
-    return Page(info=info, image=img, corrected=img)
+    return as_page(img, name, dpi=200)
 
 
 def _overlap(a, b) -> float:
@@ -148,7 +148,7 @@ def test_pasted_value_is_found_where_it_was_pasted(kind):
     img, fields = render_page(11)
     page = degrade(img, kind, 11)
     forged, patch_box = tamper(page, fields[3], 5)
-    flags = screen_page(_page(forged))
+    flags = screen_page(_page(forged), None)
     tampered = [f for f in flags if f.code == "IMAGE_REGION_TAMPERED"]
     assert tampered, f"pasted patch at {patch_box} not found ({kind})"
     boxes = [f.evidence[0].bbox for f in tampered]
@@ -169,13 +169,12 @@ def test_clean_born_digital_page_is_not_flagged(tmp_path: Path):
     img, _ = render_page(3)
     p = tmp_path / "clean.jpg"
     img.save(p, quality=85)
-    assert screen_page(_page(Image.open(p).convert("RGB"))) == []
+    assert screen_page(_page(Image.open(p).convert("RGB")), None) == []
 
 
 @pytest.mark.parametrize("rotate,skew", [(0, 0.0), (90, 0.0), (180, 2.5), (270, -3.1), (0, 4.0)])
 def test_boxes_map_into_the_corrected_image(rotate, skew):
-    from pipeline.forensics_image import to_corrected_bbox
-    from pipeline.ocr.preprocess import deskew, rotate_clockwise
+    from pipeline.geometry import deskew, rotate_clockwise, to_corrected_bbox
 
     img = Image.new("L", (600, 400), 255)
     box = (350, 80, 420, 130)
@@ -191,8 +190,7 @@ def test_boxes_map_into_the_corrected_image(rotate, skew):
 def test_ocr_boxes_map_back_into_the_decoded_image(rotate, skew):
     """to_decoded_quad undoes to_corrected_bbox: a box drawn in the corrected image comes back
     as the tilted rectangle around the same ink in the decoded one."""
-    from pipeline.forensics_image import to_corrected_bbox, to_decoded_quad
-    from pipeline.ocr.preprocess import deskew, rotate_clockwise
+    from pipeline.geometry import deskew, rotate_clockwise, to_corrected_bbox, to_decoded_quad
 
     img = Image.new("L", (600, 400), 255)
     ImageDraw.Draw(img).rectangle((350, 80, 420, 130), fill=0)

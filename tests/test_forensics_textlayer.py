@@ -17,9 +17,10 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from pipeline import pages
+from pipeline.core.models import SourceFile
+from pipeline.core.stages import LoadedFile
 from pipeline.forensics import screen_page
-from pipeline.forensics_pdf import number_tokens
-from pipeline.models import LoadedFile, SourceFile
+from pipeline.forensics.pdf import number_tokens
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SHOWN_ID = "320102199001011234"
@@ -67,8 +68,8 @@ def _pages(path: Path):
 def test_text_layer_number_differing_from_image_is_flagged(tmp_path):
     p = _pdf(tmp_path / "record.pdf", "320102199001015678", SHOWN_DATE)
     (page,) = _pages(p)
-    assert page.extras["text_layer"].engine == "text_layer"
-    flags = [f for f in screen_page(page) if f.code == "PDF_TEXT_LAYER_MISMATCH"]
+    assert page.text_layer.engine == "text_layer"
+    flags = [f for f in screen_page(page, None) if f.code == "PDF_TEXT_LAYER_MISMATCH"]
     assert len(flags) == 1, [f.message_en for f in flags]
     f = flags[0]
     assert f.severity == "critical" and f.evidence[0].file == "record.pdf"
@@ -76,21 +77,21 @@ def test_text_layer_number_differing_from_image_is_flagged(tmp_path):
     assert "320102********5678" in f.message_en and "320102********1234" in f.message_en
     # the box is the text-layer word's, in rendered-page pixels, on the ID number's line
     x0, y0, x1, y1 = f.evidence[0].bbox
-    scale = page.info.width / 1240
+    scale = page.image.width / 1240
     assert abs(y0 / scale - 400) < 40 and x0 / scale > 450
 
 
 def test_text_layer_date_differing_from_image_is_flagged(tmp_path):
     p = _pdf(tmp_path / "record.pdf", SHOWN_ID, "2021-06-18")
     (page,) = _pages(p)
-    flags = [f for f in screen_page(page) if f.code == "PDF_TEXT_LAYER_MISMATCH"]
+    flags = [f for f in screen_page(page, None) if f.code == "PDF_TEXT_LAYER_MISMATCH"]
     assert len(flags) == 1 and "date" in flags[0].message_en and "20210618" in flags[0].message_en
 
 
 def test_matching_text_layer_is_not_flagged(tmp_path):
     p = _pdf(tmp_path / "record.pdf", SHOWN_ID, SHOWN_DATE)
     (page,) = _pages(p)
-    assert [f for f in screen_page(page) if f.code == "PDF_TEXT_LAYER_MISMATCH"] == []
+    assert [f for f in screen_page(page, None) if f.code == "PDF_TEXT_LAYER_MISMATCH"] == []
 
 
 def test_number_tokens_shapes():

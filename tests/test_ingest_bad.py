@@ -128,13 +128,14 @@ def test_each_bad_file_gives_one_typed_error_and_good_file_is_read(bad_folder: P
     assert not (tmp_path / "escaped.txt").exists()
 
     page = next(pages.iter_pages(good))
-    result = get_router("tesseract", None).read(page)
+    result = get_router("tesseract", None).read(page).ocr
     assert "Welding Inspector" in result.text
 
 
 def test_bad_files_raise_typed_errors_from_iter_pages_too(bad_folder: Path):
-    from pipeline.errors import InputFileError
-    from pipeline.models import LoadedFile, SourceFile
+    from pipeline.core.errors import InputFileError
+    from pipeline.core.models import SourceFile
+    from pipeline.core.stages import LoadedFile
 
     for name, media in [("locked.pdf", "application/pdf"), ("bomb.png", "image/png"),
                         ("broken.tif", "image/tiff")]:
@@ -172,11 +173,11 @@ def test_magic_bytes_not_extension():
 def test_too_many_pages_is_refused_before_decoding(tmp_path: Path):
     from PIL import Image
 
-    from pipeline.ocr.settings import ocr_settings
+    from pipeline.core.inputs import input_settings
 
     folder = tmp_path / "a"
     folder.mkdir()
-    n = ocr_settings().limits.max_pages_per_file + 1
+    n = input_settings().limits.max_pages_per_file + 1
     frames = [Image.new("L", (8, 8), 255) for _ in range(n)]
     frames[0].save(folder / "huge.tif", save_all=True, append_images=frames[1:])
     files, errors = collect_inputs([folder], tmp_path / "w")
@@ -195,8 +196,8 @@ def test_lazy_pages_first_page_before_the_rest_are_decoded(tmp_path: Path):
     files, _ = collect_inputs([folder], tmp_path / "w")
     it = pages.iter_pages(files[0])
     first = next(it)
-    assert first.info.page == 1 and isinstance(first.image, Image.Image)
-    assert [p.info.page for p in it] == [2, 3, 4, 5]
+    assert first.number == 1 and isinstance(first.image, Image.Image)
+    assert [p.number for p in it] == [2, 3, 4, 5]
 
 
 def test_png_with_damaged_data_is_caught_at_collection_without_decoding(tmp_path: Path):

@@ -13,10 +13,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from pipeline.core.models import OcrResult
 from pipeline.ingest import collect_inputs
-from pipeline.models import OcrResult
 from pipeline.ocr import OcrRouter
-from pipeline.pages import iter_pages, pixel_sha256
+from pipeline.ocr.cache import pixel_sha256
+from pipeline.pages import iter_pages
 
 
 class Counting:
@@ -56,10 +57,9 @@ def test_pdf_text_layer_page_and_image_only_page(tmp_path: Path):
 
     pages = iter_pages(files[0])
     p1 = next(pages)
-    assert p1.info.has_text_layer and p1.info.page == 1 and p1.info.dpi == 300
-    assert (p1.info.width, p1.info.height) == (2480, 3509)
-    assert p1.image is not None and p1.info.image_sha256 is None  # hashed by OCR, for its cache
-    layer = p1.extras["text_layer"]
+    assert p1.text_layer is not None and p1.number == 1 and p1.dpi == 300
+    assert p1.image.size == (2480, 3509)
+    layer = p1.text_layer
     assert layer.engine == "text_layer"
     assert "Taizhou Pharma Co Ltd" in layer.text
     assert "泰州市医药高新区" in layer.text
@@ -71,11 +71,11 @@ def test_pdf_text_layer_page_and_image_only_page(tmp_path: Path):
     tess = Counting(__import__("pipeline.ocr.tesseract", fromlist=["x"]).TesseractBackend())
     router = OcrRouter("tesseract", backends={"tesseract": tess}, preprocess=False)
     r1 = router.read(p1)
-    assert r1 is layer and tess.calls == 0 and p1.corrected is p1.image  # no OCR for a text layer
+    assert r1.ocr is layer and tess.calls == 0 and r1.pixel_sha256 is None  # no OCR for a text layer
 
     p2 = next(pages)
-    assert not p2.info.has_text_layer and "text_layer" not in p2.extras
-    r2 = router.read(p2)
+    assert p2.text_layer is None
+    r2 = router.read(p2).ocr
     assert tess.calls == 1 and r2.engine == "tesseract"
     assert "Welding Inspector" in r2.text
     with pytest.raises(StopIteration):
@@ -98,12 +98,12 @@ def test_multipage_tiffs_including_1bit_group4(tmp_path: Path):
     by_name = {f.source.path: f for f in files}
     assert by_name["record.tif"].source.page_count == 3
     got = list(iter_pages(by_name["record.tif"]))
-    assert [p.info.page for p in got] == [1, 2, 3]
+    assert [p.number for p in got] == [1, 2, 3]
     assert [p.image.mode for p in got] == ["L", "L", "RGB"]
     assert len({pixel_sha256(p.image) for p in got}) == 3
     fax_pages = list(iter_pages(by_name["fax.tif"]))
-    assert [(p.info.page, p.info.dpi, p.image.mode) for p in fax_pages] == [(1, 200, "L"), (2, 200, "L")]
-    res = OcrRouter("tesseract", preprocess=False).read(fax_pages[1])
+    assert [(p.number, p.dpi, p.image.mode) for p in fax_pages] == [(1, 200, "L"), (2, 200, "L")]
+    res = OcrRouter("tesseract", preprocess=False).read(fax_pages[1]).ocr
     assert "Fax page two Group Four" in res.text
 
 
@@ -117,8 +117,8 @@ def test_exif_orientation_is_honoured(tmp_path: Path):
     stored.save(folder / "phone.jpg", "JPEG", quality=92, exif=exif)
     files, _ = collect_inputs([folder], tmp_path / "w")
     page = next(iter_pages(files[0]))
-    assert (page.info.width, page.info.height) == (1240, 400)
-    res = OcrRouter("tesseract", preprocess=False).read(page)  # upright from EXIF alone
+    assert page.image.size == (1240, 400)
+    res = OcrRouter("tesseract", preprocess=False).read(page).ocr  # upright from EXIF alone
     assert "passport page" in res.text
 
 
@@ -131,7 +131,7 @@ def test_webp_and_bmp_are_read(tmp_path: Path):
     files, errors = collect_inputs([folder], tmp_path / "w")
     assert errors == []
     assert [f.source.media_type for f in files] == ["image/bmp", "image/webp"]
-    assert squash(OcrRouter("tesseract", preprocess=False).read(next(iter_pages(files[0]))).text) == "BMPandWebP"
+    assert squash(OcrRouter("tesseract", preprocess=False).read(next(iter_pages(files[0]))).ocr.text) == "BMPandWebP"
 
 
 def test_text_layer_result_type():
@@ -158,9 +158,9 @@ def test_page_image_is_the_same_page_as_iter_pages_yields(tmp_path: Path):
     assert errors == []
     for f in files:
         for page in iter_pages(f):
-            alone = page_image(f, page.info.page)
+            alone = page_image(f, page.number)
             assert alone is not None and alone.size == page.image.size
-            assert pixel_sha256(alone) == pixel_sha256(page.image), (f.source.path, page.info.page)
+            assert pixel_sha256(alone) == pixel_sha256(page.image), (f.source.path, page.number)
         assert page_image(f, f.source.page_count + 1) is None
     jpeg = next(f for f in files if f.source.path == "phone.jpg")
     assert np.asarray(page_image(jpeg, 1)).shape[:2] == (300, 800)  # EXIF turn applied

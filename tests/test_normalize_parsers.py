@@ -9,19 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.idnumber import check_char, check_id_number, find_id_numbers, region_info
-from extractors.mrz import check_digit, make_td3, parse_mrz
-from extractors.normalize import (
-    format_latin_name,
-    iso_date,
-    latin_names_match,
-    name_matches_pinyin,
-    names_match,
-    parse_date,
-    parse_date_range,
-    parse_sex,
-    repair_digits,
-)
+from extractors.idnumber import find_id_numbers
+from extractors.mrz import make_td3, parse_mrz
+from extractors.normalize import iso_date, parse_date, parse_date_range, parse_sex, repair_digits
+from pipeline.core.codes import check_char, check_id_number, mrz_check_digit, region_info
+from pipeline.core.names import format_latin_name, latin_names_match, name_matches_pinyin, names_match
 
 EN_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 EN_LONG = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -219,4 +211,4 @@ def test_mrz_wrong_check_digit_is_reported() -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.from_regex(r"[A-Z0-9<]{1,20}", fullmatch=True))
 def test_mrz_check_digit_is_a_digit(data: str) -> None:
-    assert check_digit(data) in "0123456789"
+    assert mrz_check_digit(data) in "0123456789"

@@ -9,9 +9,10 @@ import pytest
 from ocr_testpages import EN_LINES, SANS_CJK, ZH_LINES, as_page, render, squash
 from PIL import Image
 
+from pipeline.geometry import correct, corrected_copy, rotate_clockwise
 from pipeline.ocr import OcrRouter, get_router
 from pipeline.ocr.cache import OcrCache
-from pipeline.ocr.preprocess import apply_known, corrected_copy, estimate_skew, rotate_clockwise
+from pipeline.ocr.preprocess import estimate_skew
 from pipeline.ocr.rapid import RapidBackend
 from pipeline.ocr.tesseract import TesseractBackend
 
@@ -37,7 +38,7 @@ def zh_page_img():
 
 @pytest.mark.parametrize("engine", ["tesseract", "rapidocr"])
 def test_english_page_each_engine(engine, en_page_img):
-    res = OcrRouter(engine, preprocess=False).read(as_page(en_page_img))
+    res = OcrRouter(engine, preprocess=False).read(as_page(en_page_img)).ocr
     assert res.engine == engine
     assert "Certified Welding Inspector" in res.text
     assert "21034567" in res.text
@@ -50,7 +51,7 @@ def test_english_page_each_engine(engine, en_page_img):
 
 @pytest.mark.parametrize("engine", ["tesseract", "rapidocr"])
 def test_chinese_page_each_engine_without_spurious_spaces(engine, zh_page_img):
-    res = OcrRouter(engine, preprocess=False).read(as_page(zh_page_img))
+    res = OcrRouter(engine, preprocess=False).read(as_page(zh_page_img)).ocr
     assert "学位证书" in res.text  # no space between the characters
     assert "南京工业大学" in res.text
     assert res.language == "zh"
@@ -60,16 +61,16 @@ def test_chinese_page_each_engine_without_spurious_spaces(engine, zh_page_img):
 def test_rotated_page_is_turned_upright(degrees, en_page_img):
     turned = en_page_img.rotate(-degrees, expand=True)  # rotate clockwise by `degrees`
     page = as_page(turned)
-    res = OcrRouter("tesseract").read(page)
+    res = OcrRouter("tesseract").read(page).ocr
     assert res.rotation == (360 - degrees) % 360
-    assert page.corrected is not None and page.corrected.size == en_page_img.size
+    assert (res.width, res.height) == en_page_img.size  # boxes are in the upright frame
     assert "Certified Welding Inspector" in res.text
 
 
 def test_small_chinese_card_upside_down_uses_fallback_and_reads(tmp_path):
     card = render(["居民身份证", "姓名 张伟", "住址 江苏省泰州市海陵区"], size=(856, 540), font_px=44, font=SANS_CJK)
     page = as_page(rotate_clockwise(card, 180))
-    res = OcrRouter("auto").read(page)
+    res = OcrRouter("auto").read(page).ocr
     assert res.rotation == 180
     assert res.engine == "rapidocr"
     assert "江苏省泰州市海陵区" in squash(res.text)
@@ -78,7 +79,7 @@ def test_small_chinese_card_upside_down_uses_fallback_and_reads(tmp_path):
 def test_skew_is_measured_and_removed(en_page_img):
     tilted = en_page_img.rotate(2.5, expand=False, fillcolor="white")
     assert abs(estimate_skew(tilted) + 2.5) <= 0.3
-    res = OcrRouter("tesseract").read(as_page(tilted))
+    res = OcrRouter("tesseract").read(as_page(tilted)).ocr
     assert abs(res.skew + 2.5) <= 0.3
     assert "Certified Welding Inspector" in res.text
 
@@ -89,8 +90,8 @@ def test_auto_reads_pages_rapidocr_lays_out_from_its_own_detection(en_page_img, 
     tess, rapid = Counting(TesseractBackend()), Counting(RapidBackend())
     rapid.layout, rapid.read_layout = rapid.inner.layout, rapid.inner.read_layout  # type: ignore[attr-defined]
     router = OcrRouter("auto", backends={"tesseract": tess, "rapidocr": rapid})
-    en = router.read(as_page(en_page_img))
-    zh = router.read(as_page(zh_page_img))
+    en = router.read(as_page(en_page_img)).ocr
+    zh = router.read(as_page(zh_page_img)).ocr
     assert (en.engine, zh.engine, tess.calls, rapid.calls) == ("rapidocr", "rapidocr", 0, 0)
     assert "Certified Welding Inspector" in en.text and "学位证书" in zh.text
 
@@ -105,9 +106,9 @@ def test_auto_without_a_layout_routes_chinese_to_rapidocr_and_clean_latin_to_tes
     monkeypatch.setattr(router_module, "ocr_settings", lambda: no_layout)
     tess, rapid = Counting(TesseractBackend()), Counting(RapidBackend())
     router = OcrRouter("auto", backends={"tesseract": tess, "rapidocr": rapid})
-    assert router.read(as_page(en_page_img)).engine == "tesseract"
+    assert router.read(as_page(en_page_img)).ocr.engine == "tesseract"
     assert (tess.calls, rapid.calls) == (1, 0)
-    zh = router.read(as_page(zh_page_img))
+    zh = router.read(as_page(zh_page_img)).ocr
     assert zh.engine == "rapidocr" and rapid.calls == 1
     assert "学位证书" in zh.text
 
@@ -117,27 +118,26 @@ def test_cache_second_read_calls_no_engine(tmp_path: Path, en_page_img):
     tess = Counting(TesseractBackend())
     router = OcrRouter("tesseract", cache=OcrCache(cache_dir), backends={"tesseract": tess})
     turned = rotate_clockwise(en_page_img, 90)
-    first = router.read(as_page(turned))
+    first = router.read(as_page(turned)).ocr
     again = as_page(turned)
-    second = router.read(again)
+    second = router.read(again).ocr
     assert tess.calls == 1
     assert second.text == first.text and second.rotation == first.rotation == 270
-    # a cached read does not build the corrected page; its frame is the decoded one turned
-    assert again.corrected is None
+    # the cached result's frame is the decoded page turned as it says
     assert corrected_copy(again.image, second.rotation, second.skew, 5000)[0].size == en_page_img.size
     assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
     files = list(cache_dir.rglob("*.json"))
     assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
     # a different engine mode is a different key: read again, not taken from the cache
     other = OcrRouter("auto", cache=OcrCache(cache_dir))
-    other.read(as_page(turned))
+    other.read(as_page(turned)).ocr
     assert sum(other.routed.values()) == 1 and len(list(cache_dir.rglob("*.json"))) == 2
 
 
 def test_get_router_is_cached_per_process(tmp_path: Path):
     assert get_router("tesseract", tmp_path) is get_router("tesseract", tmp_path)
     assert get_router("tesseract", None) is not get_router("rapidocr", None)
-    from pipeline.errors import ConfigError
+    from pipeline.core.errors import ConfigError
 
     with pytest.raises(ConfigError):
         get_router("paddle", None)
@@ -209,8 +209,7 @@ def test_rapidocr_layout_turns_and_deskews_and_boxes_land_on_the_corrected_page(
     same words are found when the corrected page is read afresh."""
     from PIL import ImageDraw, ImageFont
 
-    from pipeline.ocr.preprocess import deskew
-
+    from pipeline.geometry import deskew
     page = Image.new("RGB", (2480, 3508), "white")
     draw = ImageDraw.Draw(page)
     font = ImageFont.truetype(SANS_CJK, 60)
@@ -269,8 +268,8 @@ def test_tilted_neighbouring_lines_are_not_interleaved():
     """Two lines of a tilted phone photo, read as two segments of per-character boxes: each
     character's box overlaps the other line's height band. They must stay two lines in order
     (grouping single characters by height gave "成例》了本的司规科马学秀定")."""
-    from pipeline.models import OcrWord
-    from pipeline.ocr.textlayer import group_segments
+    from pipeline.core.models import OcrWord
+    from pipeline.core.text import group_segments
 
     def tilted(text: str, y0: int) -> list[OcrWord]:
         return [OcrWord(text=c, bbox=(100 + 40 * i, y0 - 3 * i, 136 + 40 * i, y0 - 3 * i + 36), conf=0.9)
@@ -305,7 +304,7 @@ def test_corrected_copy_is_the_corrected_page_downscaled(en_page_img):
     import numpy as np
 
     turned = rotate_clockwise(en_page_img, 90).rotate(2.0, fillcolor="white")
-    full = apply_known(turned, 270, -2.0)
+    full = correct(turned, 270, -2.0)
     small, factor = corrected_copy(turned, 270, -2.0, 400)
     assert max(small.size) == 400 and abs(factor - full.width / small.width) < 1e-9
     expected = np.asarray(full.convert("L").resize(small.size, Image.Resampling.BOX), np.float32)
@@ -316,19 +315,14 @@ def test_corrected_copy_is_the_corrected_page_downscaled(en_page_img):
 
 
 def test_ocr_clock_counts_fresh_reads_not_cache_hits(tmp_path: Path, en_page_img):
-    from pipeline.ocr import clock
-
+    from pipeline.core import clock
     router = OcrRouter("tesseract", cache=OcrCache(tmp_path / "cache"))
     t0 = clock.spent()
-    page = as_page(en_page_img)
-    first = router.read(page)
-    first_key = page.info.image_sha256
+    first = router.read(as_page(en_page_img))
     t1 = clock.spent()
-    assert t1 - t0 >= first.seconds * 0.99 > 0
-    again = as_page(en_page_img)
-    again.info.image_sha256 = None  # the router hashes the pixels for its cache key
-    router.read(again)
-    assert again.info.image_sha256 == first_key and clock.spent() - t1 < 0.05
+    assert t1 - t0 >= first.ocr.seconds * 0.99 > 0
+    again = router.read(as_page(en_page_img))  # the router hashes the pixels for its cache key
+    assert again.pixel_sha256 == first.pixel_sha256 and clock.spent() - t1 < 0.05
 
 
 def test_rapidocr_runs_on_openvino_when_installed():
@@ -377,17 +371,12 @@ def test_openvino_shape_cache_is_bounded_while_sessions_are_built(monkeypatch):
 
 def test_pixels_are_hashed_only_for_a_cache(tmp_path: Path, en_page_img):
     """The pixel hash is the cache's key: a router without a cache does not spend ~0.03 s a page
-    on it; with one, the page's image_sha256 is the hash of its pixels."""
-    from pipeline.pages import pixel_sha256
+    on it; with one, the read carries the hash of its pixels."""
+    from pipeline.ocr.cache import pixel_sha256
 
-    bare = as_page(en_page_img)
-    bare.info.image_sha256 = None
-    OcrRouter("tesseract").read(bare)
-    assert bare.info.image_sha256 is None
-    cached = as_page(en_page_img)
-    cached.info.image_sha256 = None
-    OcrRouter("tesseract", cache=OcrCache(tmp_path / "c")).read(cached)
-    assert cached.info.image_sha256 == pixel_sha256(en_page_img)
+    assert OcrRouter("tesseract").read(as_page(en_page_img)).pixel_sha256 is None
+    cached = OcrRouter("tesseract", cache=OcrCache(tmp_path / "c")).read(as_page(en_page_img))
+    assert cached.pixel_sha256 == pixel_sha256(en_page_img)
 
 
 def test_corrected_region_is_that_region_of_the_deskewed_page(en_page_img):
@@ -395,8 +384,7 @@ def test_corrected_region_is_that_region_of_the_deskewed_page(en_page_img):
     whole deskewed page (to the rounding of one grey level), at the page's edges too."""
     import numpy as np
 
-    from pipeline.ocr.preprocess import corrected_region, deskew
-
+    from pipeline.geometry import corrected_region, deskew
     tilted = en_page_img.rotate(-2.3, fillcolor="white")
     full = deskew(tilted, 2.3)
     w, h = full.size

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.models import OcrLine, OcrResult, OcrWord
-from pipeline.ocr_eval import (
+from pipeline.core.models import OcrLine, OcrResult, OcrWord
+from pipeline.measure.ocr_eval import (
     EvalPage,
     _interleave,
     cer_counts,

@@ -9,10 +9,10 @@ import zipfile
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from test_checks_rules import clean_docs, doc, run
+from test_checks_rules import case_file, clean_docs, doc
 
-from pipeline.flags import make_flag
-from pipeline.models import DocType, Evidence, OcrResult, PageInfo, SourceFile
+from pipeline.core.flags import make_flag
+from pipeline.core.models import DocType, Evidence, OcrResult, PageInfo, SourceFile
 from pipeline.report import IndexRow, render_case_html, render_index_html
 
 BOX = (300, 200, 500, 260)  # where the tampered value sits, in corrected-image coordinates
@@ -32,7 +32,7 @@ def thumbnails(html: str) -> list[Image.Image]:
 
 
 def case_with_flag(file: str, rotation: int = 0):
-    case = run(clean_docs())
+    case = case_file(clean_docs())
     case.flags.append(make_flag("IMAGE_REGION_TAMPERED", [Evidence(file=file, page=1, bbox=BOX)],
                                 detail="粘贴区域 pasted patch"))
     case.pages = [PageInfo(file=file, file_sha256="0", page=1, width=800, height=600, doc_type=DocType.DIPLOMA,
@@ -106,16 +106,16 @@ def test_comparison_table_highlights_mismatch():
     d = clean_docs()
     d["si"] = doc("D04", DocType.SOCIAL_INSURANCE_RECORD, name="李娜", employer="泰州华达机械有限公司",
                   insured_place="泰州")
-    html = render_case_html(run(d), None)
+    html = render_case_html(case_file(d), None)
     assert re.search(r'<td class="bad"[^>]*>李娜</td>', html)
     assert not re.search(r'<td class="bad"[^>]*>泰州华达机械有限公司</td>', html)
 
 
 def test_index_page():
-    a = run(clean_docs())
+    a = case_file(clean_docs())
     d = clean_docs()
     del d["form"]
-    b = run(d)
+    b = case_file(d)
     b.case_id = "A0002"
     rows = [IndexRow.from_case(a, "cases/T1.html"), IndexRow.from_case(b, "cases/A0002.html")]
     assert rows[1].flag_counts == {"gap": 1}
@@ -140,7 +140,7 @@ def test_pdf_source_thumbnail(tmp_path: Path):
     from reportlab.lib.pagesizes import A5
     from reportlab.pdfgen import canvas
 
-    from pipeline.models import LoadedFile
+    from pipeline.core.stages import LoadedFile
     from pipeline.pages import iter_pages
 
     pdf = tmp_path / "cert.pdf"
@@ -165,10 +165,10 @@ def test_pdf_source_thumbnail(tmp_path: Path):
 
 
 def test_appendix2_takes_the_highest_degree():
-    from pipeline.report import _appendix2
+    from pipeline.report.case import _appendix2
 
     d = clean_docs()
     d["master"] = doc("D09", DocType.DEGREE_CERTIFICATE, name="Wei Zhang", institution="University of Manchester",
                       level="Master of Science", major="Welding Engineering", graduation_date="2013-12-15")
-    html = _appendix2(run(d))
+    html = _appendix2(case_file(d))
     assert "Master of Science" in html and "University of Manchester Welding Engineering 2013-12-15" in html

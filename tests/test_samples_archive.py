@@ -189,7 +189,7 @@ def plan40():
 
 
 def test_mrz_defect_breaks_a_check_digit(plan40):
-    from samples.render.identity import mrz_check_digit
+    from pipeline.core.codes import mrz_check_digit
 
     c = compose(plan40, _applicant_with(plan40, "mrz_check_digit_invalid"))
     doc = next(d for d in c.docs if d.doc_type == "passport")

@@ -3,9 +3,9 @@
 import subprocess
 import sys
 
-from pipeline.flags import flag_specs, make_flag
-from pipeline.models import CaseFile, DocType
-from pipeline.privacy import mask_id, mask_text
+from pipeline.core.flags import flag_specs, make_flag
+from pipeline.core.models import CaseFile, DocType
+from pipeline.core.privacy import mask_id, mask_text
 
 DESIGN_FLAGS = """MISSING_IDENTITY_DOCUMENT MISSING_EDUCATION_CERTIFICATE MISSING_OVERSEAS_DEGREE_CERTIFICATION
 MISSING_QUALIFICATION_CERTIFICATE MISSING_EMPLOYMENT_PROOF MISSING_WORK_PERMIT MISSING_APPLICATION_FORM

@@ -1,7 +1,9 @@
-"""OCR for one page: orientation, deskew, engine choice, cache. Other stages call only this.
+"""OCR for one page: orientation, deskew, engine choice, cache. Other stages call only this
+package; it is the only one that talks to tesseract and RapidOCR.
 
     router = get_router("auto", cache_dir)
-    result = router.read(page)   # also sets page.info.ocr (and page.corrected where built)
+    read = router.read(page)            # PageRead: read.ocr has the text and boxes
+    text = recognise(crop, "tesseract", lang="eng", config="--psm 6")   # one image as it is
 
 `auto` routes by what was measured (see pipeline/data/ocr.yaml, `preprocess.rapid_layout` and
 `routing`). Text-layer PDF pages need no OCR. RapidOCR's line detector turns a page upright and
@@ -21,18 +23,20 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.errors import ConfigError
-from pipeline.models import OcrEngineName, OcrResult, Page
+from pipeline.core.clock import ocr_time
+from pipeline.core.errors import ConfigError
+from pipeline.core.models import OcrEngineName, OcrResult
+from pipeline.core.stages import Page, PageRead
+from pipeline.core.text import cjk_fraction
+from pipeline.geometry import turned_size
 from pipeline.ocr.base import OcrBackend
 from pipeline.ocr.cache import OcrCache, pixel_sha256
-from pipeline.ocr.clock import ocr_time
-from pipeline.ocr.preprocess import normalise_background, prepare, turned_size
-from pipeline.ocr.settings import file_error, ocr_settings
-from pipeline.ocr.text import cjk_fraction
+from pipeline.ocr.preprocess import normalise_background, prepare
+from pipeline.ocr.settings import ocr_settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OcrBackend", "OcrRouter", "get_router", "engine_versions"]
+__all__ = ["OcrBackend", "OcrRouter", "engine_versions", "get_router", "recognise"]
 
 _BACKENDS: dict[str, OcrBackend] = {}
 _ROUTERS: dict[tuple[str, str, bool], OcrRouter] = {}
@@ -84,48 +88,28 @@ class OcrRouter:
         norm = "n" if self.normalise else ""
         return f"{ocr_settings().settings_version}{'-pp' + norm if self.preprocess else '-raw'}"
 
-    def read(self, page: Page) -> OcrResult:
-        """OCR one page (or take its text layer); sets page.info.ocr, and page.corrected where
-        the full corrected image was built to read the page (None otherwise: stages that look
-        at the corrected page take a small copy, preprocess.corrected_copy)."""
-        layer = page.extras.get("text_layer")
-        if isinstance(layer, OcrResult):
-            page.corrected = page.image
-            page.info.ocr = layer
-            return layer
-        if page.image is None:
-            raise file_error(page.info.file, "PAGE_UNREADABLE", "no image", page.info.page)
-        normalise = self.normalise
+    def read(self, page: Page) -> PageRead:
+        """OCR one page, or take its text layer (no OCR): the text with boxes in the corrected
+        frame, and the pixel hash where the cache needed one."""
+        if page.text_layer is not None:
+            return PageRead(page.text_layer)
         with ocr_time():
-            key = self._cache_key(page)
+            key = pixel_sha256(page.image) if self.cache is not None else None  # ~0.03 s a page
             hit = self.cache.get(key, self.mode.value, self.cache_version) if self.cache and key else None
             if hit is not None:
-                page.corrected = None  # built on demand (preprocess.corrected_copy)
-                page.info.ocr = hit
-                return hit
-            result, image = self._read_fresh(page.image, normalise)
+                return PageRead(hit, key)
+            result = self._read_fresh(page.image)
             if self.cache is not None and key:
                 self.cache.put(key, self.mode.value, self.cache_version, result)
-        page.corrected = image
-        page.info.ocr = result
         self.routed[result.engine] = self.routed.get(result.engine, 0) + 1
-        return result
+        return PageRead(result, key)
 
-    def _cache_key(self, page: Page) -> str | None:
-        """The page's pixel hash, the cache's key: computed here, once, and only when a cache
-        is in use (hashing a 300-dpi page takes ~0.03 s)."""
-        if self.cache is not None and page.info.image_sha256 is None and page.image is not None:
-            page.info.image_sha256 = pixel_sha256(page.image)
-        return page.info.image_sha256
-
-    def _read_fresh(self, page_image: Image.Image, normalise: bool) -> tuple[OcrResult, Image.Image | None]:
-        """Orientation, deskew and recognition of one page image: (result, the full corrected
-        image where reading it needed one, else None)."""
+    def _read_fresh(self, page_image: Image.Image) -> OcrResult:
+        """Orientation, deskew and recognition of one page image."""
         t0 = time.perf_counter()
         layout = self._rapid_layout(page_image) if self.preprocess else None
-        image: Image.Image | None
         if layout is not None:  # read from RapidOCR's own small copy: no full-size deskew
-            rotate, skew, image = layout.rotate, layout.skew, None
+            rotate, skew = layout.rotate, layout.skew
             size = turned_size(page_image.size, rotate)
             result = self.backend(OcrEngineName.RAPIDOCR).read_layout(layout, size)  # type: ignore[attr-defined]
         else:
@@ -134,10 +118,10 @@ class OcrRouter:
                 image, rotate, skew, script = prep.image, prep.rotate, prep.skew, prep.script
             else:
                 image, rotate, skew, script = page_image, 0, 0.0, ""
-            result = self._recognise(image, script, normalise)
+            result = self._recognise(image, script, self.normalise)
         result.rotation, result.skew = rotate, skew
         result.seconds = round(time.perf_counter() - t0, 3)
-        return result, image
+        return result
 
     def _rapid_layout(self, image):
         """Where RapidOCR reads pages anyway (auto, rapidocr), its own detection also gives
@@ -200,3 +184,14 @@ def engine_versions() -> dict[str, str | None]:
     from pipeline.ocr.tesseract import tesseract_version
 
     return {"tesseract": tesseract_version(), "rapidocr": rapidocr_version()}
+
+
+def recognise(image: Image.Image, engine: str, lang: str | None = None, config: str | None = None) -> OcrResult:
+    """Read one image as it is (no orientation, deskew or cache): the forensic re-reads of
+    small crops. Counted as OCR time."""
+    if engine != OcrEngineName.TESSERACT:
+        raise ConfigError(f"不支持的引擎：{engine}", f"recognise() reads with tesseract only, not {engine!r}")
+    from pipeline.ocr.tesseract import TesseractBackend
+
+    with ocr_time():
+        return TesseractBackend(lang=lang, config=config).recognize(image)

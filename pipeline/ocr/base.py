@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from PIL import Image
 
-from pipeline.models import OcrResult
+from pipeline.core.models import OcrResult
 
 
 @runtime_checkable

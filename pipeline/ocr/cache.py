@@ -13,8 +13,8 @@ from pathlib import Path
 from PIL import Image
 from pydantic import ValidationError
 
-from pipeline.models import OcrResult
-from pipeline.privacy import atomic_write_text, private_dir
+from pipeline.core.models import OcrResult
+from pipeline.core.privacy import atomic_write_text, private_dir
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from pipeline.errors import OcrEngineError
-from pipeline.models import OcrResult, OcrWord
+from pipeline.core.errors import OcrEngineError, OcrEngineMissing
+from pipeline.core.models import OcrResult, OcrWord
+from pipeline.core.text import group_segments, is_cjk, script_of
 from pipeline.ocr.settings import ocr_settings
-from pipeline.ocr.text import is_cjk, script_of
-from pipeline.ocr.textlayer import group_segments
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +149,7 @@ class RapidBackend:
                         load()  # rapidocr builds its sessions on first use: build them here
                 self._engine = engine
             except Exception as exc:  # missing models / onnxruntime: not about one page
-                raise OcrEngineError(f"RapidOCR 无法加载：{exc}", f"RapidOCR cannot be loaded: {exc}") from exc
+                raise OcrEngineMissing(f"RapidOCR 无法加载：{exc}", f"RapidOCR cannot be loaded: {exc}") from exc
         return self._engine
 
     def text_direction(self, image: Image.Image) -> tuple[float, float]:

@@ -1,35 +1,17 @@
-"""OCR and ingestion settings from pipeline/data/ocr.yaml, validated once on load."""
+"""OCR settings from pipeline/data/ocr.yaml, validated once on load."""
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from pipeline.errors import DataFileError, InputFileError
+from pipeline.core.datafiles import load_bundled
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Limits(_Strict):
-    max_image_pixels: int
-    max_pages_per_file: int
-    max_render_pixels: int
-    zip_max_members: int
-    zip_max_total_bytes: int
-    zip_max_ratio: float
-    zip_ratio_min_bytes: int
-    zip_max_depth: int
-
-
-class PdfSettings(_Strict):
-    render_dpi: int
-    text_layer_min_chars: int
 
 
 class PreprocessSettings(_Strict):
@@ -75,38 +57,15 @@ class RoutingSettings(_Strict):
     min_chars_for_tesseract: int
 
 
-class FileErrorText(_Strict):
-    zh: str
-    en: str
-
-
 class OcrSettings(_Strict):
     settings_version: str
-    limits: Limits
-    pdf: PdfSettings
     preprocess: PreprocessSettings
     tesseract: TesseractSettings
     rapidocr: RapidSettings
     routing: RoutingSettings
-    file_errors: dict[str, FileErrorText]
 
 
 @cache
 def ocr_settings() -> OcrSettings:
-    """The bundled settings; a broken file is a DataFileError naming the file and the entry."""
-    text = resources.files("pipeline").joinpath("data/ocr.yaml").read_text(encoding="utf-8")
-    try:
-        return OcrSettings.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:
-        where = "; ".join(".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in exc.errors())
-        raise DataFileError(f"pipeline/data/ocr.yaml 格式错误：{where}",
-                            f"pipeline/data/ocr.yaml is invalid: {where}") from exc
-
-
-def file_error(file: str, code: str, detail: str = "", page: int | None = None) -> InputFileError:
-    """An InputFileError with the registered bilingual message for `code`."""
-    text = ocr_settings().file_errors.get(code)
-    if text is None:
-        raise KeyError(f"unknown file error code {code!r}; known: {', '.join(sorted(ocr_settings().file_errors))}")
-    return InputFileError(file, code, text.zh.format(file=file, detail=detail),
-                          text.en.format(file=file, detail=detail), page=page)
+    """The bundled settings; a broken file is a DataFileError naming the file, line and key."""
+    return load_bundled("pipeline", "data/ocr.yaml", OcrSettings)

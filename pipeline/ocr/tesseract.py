@@ -12,17 +12,16 @@ from dataclasses import dataclass
 import pytesseract
 from PIL import Image
 
-from pipeline.errors import OcrEngineError
-from pipeline.models import OcrResult, OcrWord
+from pipeline.core.errors import OcrEngineError, OcrEngineMissing
+from pipeline.core.models import OcrResult, OcrWord
+from pipeline.core.text import is_cjk, make_line, script_of
 from pipeline.ocr.settings import ocr_settings
-from pipeline.ocr.text import is_cjk, script_of
-from pipeline.ocr.textlayer import make_line
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract's OpenMP threads fight the workers
 
 
-def _missing(exc: Exception) -> OcrEngineError:
-    return OcrEngineError("未找到 tesseract 程序，请安装 tesseract-ocr（见 Makefile）",
+def _missing(exc: Exception) -> OcrEngineMissing:
+    return OcrEngineMissing("未找到 tesseract 程序，请安装 tesseract-ocr（见 Makefile）",
                           f"tesseract is not installed or not on PATH: {exc}")
 
 

@@ -8,6 +8,7 @@ import random
 
 from PIL import ImageDraw
 
+from pipeline.core.codes import mrz_check_digit
 from samples.people import Applicant, Person, places_data, split_name_zh
 from samples.render import RenderedDoc, register
 from samples.render.base import (
@@ -33,19 +34,6 @@ LABEL_BLUE = (40, 90, 160)
 
 _MRZ_TRANSLIT = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "É": "E", "È": "E", "Ç": "C", "Å": "AA", "Ñ": "N"}
 
-
-def mrz_check_digit(s: str) -> str:
-    """ICAO 9303 check digit: weights 7-3-1, digits as values, A-Z as 10-35, '<' as 0."""
-    total = 0
-    for i, c in enumerate(s):
-        if c.isdigit():
-            v = int(c)
-        elif "A" <= c <= "Z":
-            v = ord(c) - 55
-        else:
-            v = 0
-        total += v * (7, 3, 1)[i % 3]
-    return str(total % 10)
 
 
 def mrz_name(s: str) -> str:

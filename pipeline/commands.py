@@ -1,0 +1,39 @@
+"""The one-applicant commands: `credcase process` and `credcase schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from pipeline.casefile import write_case
+from pipeline.core.errors import ExitCode
+from pipeline.core.models import CaseFile
+from pipeline.core.options import add_run_options, run_options_from
+from pipeline.run import process_applicant
+
+
+def _cmd_process(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    opts = run_options_from(args, out.parent / ".credcase-cache")
+    case = process_applicant(list(args.inputs), opts)
+    write_case(case, out, html=not args.no_html, sources=list(args.inputs))
+    print(f"{case.recommendation}  flags={len(case.flags)}  errors={len(case.errors)}  → {out}")
+    return ExitCode.SOME_INPUTS_FAILED if case.errors else ExitCode.OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(CaseFile.model_json_schema(), ensure_ascii=False, indent=2))
+    return ExitCode.OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("process", help="一个申请人 → 案卷 / one applicant → case file")
+    p.add_argument("inputs", nargs="+", type=Path, help="folder, zip or files of one applicant")
+    p.add_argument("--out", type=Path, required=True, help="case file to write (CASE.json)")
+    p.add_argument("--no-html", action="store_true", help="do not write the HTML report beside it")
+    add_run_options(p)
+    p.set_defaults(handler=_cmd_process)
+
+    p = sub.add_parser("schema", help="案卷 JSON Schema / JSON Schema of the case file")
+    p.set_defaults(handler=_cmd_schema)
