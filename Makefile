@@ -18,7 +18,7 @@ EVAL_OUT := out/eval
 # "today" of the generated sample corpus (samples.people.REFERENCE_DATE): validity is checked against it
 SAMPLE_DATE := 2025-06-30
 
-.PHONY: setup apt venv run test lint eval bench clean
+.PHONY: setup apt venv run test test-fast lint eval bench clean
 
 setup: apt venv
 
@@ -46,6 +46,10 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# the inner loop: everything but the tests that run a real OCR engine (under 2 minutes)
+test-fast: setup
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not ocr"
 
 lint: setup
 	$(VENV)/bin/ruff check pipeline extractors catalog samples tests

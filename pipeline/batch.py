@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol, TextIO
 
 from pydantic import BaseModel
 
@@ -31,7 +32,7 @@ from pipeline.core.console import Progress, cell
 from pipeline.core.errors import ConfigError, ExitCode
 from pipeline.core.labels import label
 from pipeline.core.models import CaseFile, Flag
-from pipeline.core.options import RunOptions, add_run_options, run_options_from
+from pipeline.core.options import RunOptions, SubCommands, add_run_options, run_options_from
 from pipeline.core.privacy import atomic_write_text, mask_text, private_dir
 from pipeline.core.stages import StoredFingerprint
 from pipeline.forensics.corpus import find_collisions
@@ -193,7 +194,19 @@ def worker_init() -> None:
 # --------------------------------------------------------------------------- engines
 
 
+class Engine(Protocol):
+    """Runs ApplicantJobs somewhere (a local process pool, a Dask cluster)."""
+
+    def submit(self, job: ApplicantJob) -> Any: ...
+
+    def wait_first(self, pending: set[Any]) -> tuple[set[Any], set[Any]]: ...
+
+    def close(self) -> None: ...
+
+
 class LocalEngine:
+    """A pool of spawned worker processes on this machine."""
+
     def __init__(self, workers: int) -> None:
         import multiprocessing as mp
 
@@ -201,11 +214,11 @@ class LocalEngine:
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                         initializer=worker_init)
 
-    def submit(self, job: ApplicantJob) -> Future:
+    def submit(self, job: ApplicantJob) -> Future[JobResult]:
         return self.pool.submit(process_job, job)
 
     @staticmethod
-    def wait_first(pending: set) -> tuple[set, set]:
+    def wait_first(pending: set[Any]) -> tuple[set[Any], set[Any]]:
         done, rest = wait(pending, return_when=FIRST_COMPLETED)
         return set(done), set(rest)
 
@@ -235,11 +248,11 @@ class DaskEngine:
             self.client = Client(self.cluster)
         self.client.run(worker_init)
 
-    def submit(self, job: ApplicantJob):
+    def submit(self, job: ApplicantJob) -> Any:  # a distributed.Future
         return self.client.submit(process_job, job, key=f"case-{job.case_id}-{job.input_hash[:12]}", pure=False)
 
     @staticmethod
-    def wait_first(pending: set) -> tuple[set, set]:
+    def wait_first(pending: set[Any]) -> tuple[set[Any], set[Any]]:
         """distributed futures are not concurrent.futures ones: wait with Dask's own wait."""
         from distributed import wait as dask_wait
 
@@ -257,7 +270,7 @@ class DaskEngine:
 
 def ingest(archive: Path, out_dir: Path, options: RunOptions, workers: int | None = None,
            engine: str = "local", scheduler: str | None = None, manifest: Path | None = None,
-           force: bool = False, stream=None) -> IngestSummary:
+           force: bool = False, stream: TextIO | None = None) -> IngestSummary:
     workers = max(1, workers or os.cpu_count() or 1)
     archive = archive.resolve()
     private_dir(out_dir)
@@ -294,7 +307,7 @@ def ingest(archive: Path, out_dir: Path, options: RunOptions, workers: int | Non
     return summary
 
 
-def _drain(runner, jobs: list[ApplicantJob], workers: int, on_result: Callable[[JobResult], None]) -> None:
+def _drain(runner: Engine, jobs: list[ApplicantJob], workers: int, on_result: Callable[[JobResult], None]) -> None:
     """Keep a bounded number of jobs in flight so memory stays flat however large the archive."""
     pending: set[Future] = set()
     queue = iter(jobs)
@@ -417,10 +430,10 @@ def format_summary(summary: IngestSummary, out_dir: Path) -> str:
         f"跳过 skipped: {summary.skipped}  失败 failed: {summary.failed}  页 pages: {summary.pages}  "
         f"用时 time: {summary.seconds:.1f}s",
         "",
-        cell("建议 recommendation", 40) + cell("人数 count", 18, right=True),
+        cell("建议 recommendation", 48) + cell("人数 count", 10, right=True),
     ]
     for rec, n in sorted(summary.by_recommendation.items(), key=lambda kv: -kv[1]):
-        lines.append(cell(_recommendation_label(rec), 40) + cell(str(n), 18, right=True))
+        lines.append(cell(_recommendation_label(rec), 48) + cell(str(n), 10, right=True))
     if summary.by_flag:
         lines += ["", cell("标记 flag", 40) + cell("申请人 applicants", 18, right=True)]
         for code, n in sorted(summary.by_flag.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -441,7 +454,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: SubCommands) -> None:
     p = sub.add_parser("ingest", help="批量处理档案 / bulk-ingest an archive (one sub-folder or zip per applicant)")
     p.add_argument("archive", type=Path, help="ARCHIVE_DIR")
     p.add_argument("--out", type=Path, required=True, help="OUT_DIR (cases/, summary.csv, index.html, store)")

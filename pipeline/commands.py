@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.casefile import write_case
 from pipeline.core.errors import ExitCode
 from pipeline.core.models import CaseFile
-from pipeline.core.options import add_run_options, run_options_from
+from pipeline.core.options import SubCommands, add_run_options, run_options_from
 from pipeline.run import process_applicant
 
 
@@ -27,7 +27,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: SubCommands) -> None:
     p = sub.add_parser("process", help="一个申请人 → 案卷 / one applicant → case file")
     p.add_argument("inputs", nargs="+", type=Path, help="folder, zip or files of one applicant")
     p.add_argument("--out", type=Path, required=True, help="case file to write (CASE.json)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +54,7 @@ class CaseRecord:
     n_errors: int
     flag_codes: list[str]
     message: str | None
-    inputs: list[str] = ()  # type: ignore[assignment]
+    inputs: Sequence[str] = ()
 
 
 class RunStore:
@@ -122,7 +122,7 @@ class RunStore:
             (kind, exclude_case)).fetchall()
         return [_fp(r) for r in rows]
 
-    def _tx(self):
+    def _tx(self) -> _Transaction:
         return _Transaction(self._db)
 
 
@@ -133,7 +133,7 @@ class _Transaction:
     def __enter__(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 

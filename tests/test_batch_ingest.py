@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.ocr, pytest.mark.slow]  # whole archives through the real OCR
+
 CLI = [sys.executable, "-m", "pipeline.cli"]
 
 
@@ -23,16 +25,13 @@ def _run(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("archive") / "arch"
-    r = _run("samples", "generate", "--out", str(root), "--applicants", "4", "--seed", "11")
-    assert r.returncode == 0, r.stderr
-    return root
+def archive(small_archive_dir: Path) -> Path:
+    return small_archive_dir
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("ocr-cache")
+def cache(ocr_cache_dir: Path) -> Path:
+    return ocr_cache_dir
 
 
 def _cases(out: Path) -> dict[str, dict]:

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.batch import discover_applicants, flag_collisions, input_hash
+from pipeline.casefile import read_case
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import CaseFile, Evidence, Fingerprint
 from pipeline.core.options import RunOptions
-from pipeline.forensics import fingerprint_distance
-from pipeline.casefile import read_case
 from pipeline.core.stages import StoredFingerprint
+from pipeline.forensics import fingerprint_distance
 from pipeline.store import CaseRecord, RunStore
 
 

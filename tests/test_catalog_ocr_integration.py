@@ -57,6 +57,7 @@ def ocr():
     return lambda img: backend.recognize(img).text
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("lines,degrade,expected", [
     (IHK, False, (MatchStatus.MATCHED, 37)),
     (IHK, True, (MatchStatus.MATCHED, 37)),
@@ -69,6 +70,7 @@ def test_ocr_text_of_certificate_is_matched(ocr, lines, degrade, expected):
     assert (r.status, r.catalog_id) == expected, (text, r.candidates)
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("lines", [CIP1, ZERSP], ids=["nace-cip1", "zerspanungsmechaniker"])
 def test_ocr_text_of_near_miss_is_not_matched(ocr, lines):
     text = ocr(render(lines, degrade=True))

@@ -77,8 +77,8 @@ ISSUERS_SEEN = [  # (catalogue no., issuer as printed on real/sample certificate
 
 def test_issuer_matching_against_the_real_catalogue():
     import catalog
-    from pipeline.checks.consistency import issuer_matches
     from pipeline.checks import load_policy
+    from pipeline.checks.consistency import issuer_matches
     from pipeline.checks.view import CaseView
     from pipeline.core.stages import CatalogFacts
 

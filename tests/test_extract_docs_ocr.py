@@ -43,7 +43,7 @@ def _accuracy(truth: dict, fields: dict) -> tuple[float, list[str]]:
     return 1 - len(bad) / len(truth), bad
 
 
-@pytest.mark.slow
+@pytest.mark.ocr
 def test_qualification_certificate_real_ocr():
     rd, infos, f = _read("qualification_certificate", "foreigner")
     assert infos[0].doc_type == DocType.QUALIFICATION_CERTIFICATE
@@ -55,7 +55,7 @@ def test_qualification_certificate_real_ocr():
     assert f["title"].evidence and f["title"].evidence[0].bbox is not None
 
 
-@pytest.mark.slow
+@pytest.mark.ocr
 def test_work_permit_card_real_ocr():
     rd, infos, f = _read("work_permit", "foreigner")
     acc, bad = _accuracy(rd.fields, f)
@@ -64,7 +64,7 @@ def test_work_permit_card_real_ocr():
     assert acc >= 0.8, bad
 
 
-@pytest.mark.slow
+@pytest.mark.ocr
 def test_application_form_real_ocr_with_seal():
     rd, infos, f = _read("application_form", "chinese")
     assert infos[0].doc_type == DocType.APPLICATION_FORM

@@ -41,6 +41,7 @@ def _simple_card(name: str, number: str) -> Image.Image:
     return img
 
 
+@pytest.mark.ocr
 def test_simple_card_drawn_with_pil() -> None:
     first17 = "32120219900102123"
     number = first17 + check_char(first17)
@@ -64,6 +65,7 @@ def _rendered(kind: str, doc_type: str, index: int = 0):
     return samples_render.render(doc_type, app, rng)
 
 
+@pytest.mark.ocr
 def test_sample_id_card_front_and_back_through_real_ocr() -> None:
     rd = _rendered("chinese", "resident_id_card")
     infos = [_read(img, f"id_{i}.png") for i, img in enumerate(rd.pages)]
@@ -78,6 +80,7 @@ def test_sample_id_card_front_and_back_through_real_ocr() -> None:
         assert f["valid_until"].value == rd.fields["valid_until"]
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("index", [0, 1])
 def test_scanned_foreign_passport_is_read_upright(index: int) -> None:
     """Tesseract OSD called these upright, scanned US/Canadian data pages 'Bengali, 180°' with
@@ -96,6 +99,7 @@ def test_scanned_foreign_passport_is_read_upright(index: int) -> None:
     assert f["id_number"].value == rd.fields["id_number"]
 
 
+@pytest.mark.ocr
 def test_sample_passport_through_real_ocr() -> None:
     rd = _rendered("returnee", "passport")
     info = _read(rd.pages[0], "passport.png")

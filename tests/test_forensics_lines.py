@@ -14,15 +14,15 @@ from functools import cache
 import cv2
 import numpy as np
 import pytest
+from ocr_testpages import as_page
 from PIL import Image, ImageDraw
 
-from ocr_testpages import as_page
-from pipeline.core.stages import Page
 from pipeline.core.models import OcrResult
-from pipeline.forensics import screen_page
-from pipeline.forensics.settings import config
+from pipeline.core.stages import Page
 from pipeline.forensics import lines as forensics_lines
+from pipeline.forensics import screen_page
 from pipeline.forensics.lines import _working_grey, boxed_line_inks, level_lines, text_lines
+from pipeline.forensics.settings import config
 from pipeline.geometry import to_corrected_bbox, to_decoded_quad
 from pipeline.ocr import get_router
 from samples.archive import compose, plan_archive, tamper_patch
@@ -155,6 +155,7 @@ def _ocr_quads(page: Page, ocr: OcrResult) -> list[np.ndarray]:
     return [to_decoded_quad(ln.bbox, page.image.size, ocr.rotation, ocr.skew) for ln in ocr.lines]
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("i,tilt", [(1, 2.5), (3, -1.6)])
 def test_ocr_line_boxes_lead_to_the_pasted_value_on_a_read_page(i, tilt, monkeypatch):
     """Where OCR read the page, the test measures the ink inside OCR's line boxes (no page-wide

@@ -15,9 +15,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from ocr_testpages import as_page
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from ocr_testpages import as_page
 from pipeline.core.stages import Page
 from pipeline.forensics import screen_page
 from pipeline.forensics.image import find_tampered_regions

@@ -8,6 +8,8 @@ with real tesseract on the crops around the numbers.
 
 from __future__ import annotations
 
+import pytest
+
 import hashlib
 from pathlib import Path
 
@@ -65,6 +67,7 @@ def _pages(path: Path):
     return list(pages.iter_pages(LoadedFile(source=src, local_path=path)))
 
 
+@pytest.mark.ocr
 def test_text_layer_number_differing_from_image_is_flagged(tmp_path):
     p = _pdf(tmp_path / "record.pdf", "320102199001015678", SHOWN_DATE)
     (page,) = _pages(p)
@@ -81,6 +84,7 @@ def test_text_layer_number_differing_from_image_is_flagged(tmp_path):
     assert abs(y0 / scale - 400) < 40 and x0 / scale > 450
 
 
+@pytest.mark.ocr
 def test_text_layer_date_differing_from_image_is_flagged(tmp_path):
     p = _pdf(tmp_path / "record.pdf", SHOWN_ID, "2021-06-18")
     (page,) = _pages(p)

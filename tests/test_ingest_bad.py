@@ -102,6 +102,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.ocr
 def test_each_bad_file_gives_one_typed_error_and_good_file_is_read(bad_folder: Path, tmp_path: Path):
     workdir = tmp_path / "work"
     workdir.mkdir()

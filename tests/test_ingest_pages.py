@@ -47,6 +47,7 @@ def make_pdf(path: Path) -> None:
     c.save()
 
 
+@pytest.mark.ocr
 def test_pdf_text_layer_page_and_image_only_page(tmp_path: Path):
     folder = tmp_path / "app"
     folder.mkdir()
@@ -82,6 +83,7 @@ def test_pdf_text_layer_page_and_image_only_page(tmp_path: Path):
         next(pages)
 
 
+@pytest.mark.ocr
 def test_multipage_tiffs_including_1bit_group4(tmp_path: Path):
     folder = tmp_path / "app"
     folder.mkdir()
@@ -107,6 +109,7 @@ def test_multipage_tiffs_including_1bit_group4(tmp_path: Path):
     assert "Fax page two Group Four" in res.text
 
 
+@pytest.mark.ocr
 def test_exif_orientation_is_honoured(tmp_path: Path):
     upright = render(["EXIF rotated scan of a passport page"], size=(1240, 400))
     stored = upright.transpose(Image.Transpose.ROTATE_90)  # camera stored it sideways
@@ -122,6 +125,7 @@ def test_exif_orientation_is_honoured(tmp_path: Path):
     assert "passport page" in res.text
 
 
+@pytest.mark.ocr
 def test_webp_and_bmp_are_read(tmp_path: Path):
     folder = tmp_path / "app"
     folder.mkdir()

@@ -36,6 +36,7 @@ def zh_page_img():
     return render(ZH_LINES, size=(900, 360))
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("engine", ["tesseract", "rapidocr"])
 def test_english_page_each_engine(engine, en_page_img):
     res = OcrRouter(engine, preprocess=False).read(as_page(en_page_img)).ocr
@@ -49,6 +50,7 @@ def test_english_page_each_engine(engine, en_page_img):
     assert 300 < x0 < x1 < 800 and 250 < y0 < y1 < 400  # fourth line, middle of the page
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("engine", ["tesseract", "rapidocr"])
 def test_chinese_page_each_engine_without_spurious_spaces(engine, zh_page_img):
     res = OcrRouter(engine, preprocess=False).read(as_page(zh_page_img)).ocr
@@ -57,6 +59,7 @@ def test_chinese_page_each_engine_without_spurious_spaces(engine, zh_page_img):
     assert res.language == "zh"
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("degrees", [90, 180, 270])
 def test_rotated_page_is_turned_upright(degrees, en_page_img):
     turned = en_page_img.rotate(-degrees, expand=True)  # rotate clockwise by `degrees`
@@ -67,6 +70,7 @@ def test_rotated_page_is_turned_upright(degrees, en_page_img):
     assert "Certified Welding Inspector" in res.text
 
 
+@pytest.mark.ocr
 def test_small_chinese_card_upside_down_uses_fallback_and_reads(tmp_path):
     card = render(["居民身份证", "姓名 张伟", "住址 江苏省泰州市海陵区"], size=(856, 540), font_px=44, font=SANS_CJK)
     page = as_page(rotate_clockwise(card, 180))
@@ -76,6 +80,7 @@ def test_small_chinese_card_upside_down_uses_fallback_and_reads(tmp_path):
     assert "江苏省泰州市海陵区" in squash(res.text)
 
 
+@pytest.mark.ocr
 def test_skew_is_measured_and_removed(en_page_img):
     tilted = en_page_img.rotate(2.5, expand=False, fillcolor="white")
     assert abs(estimate_skew(tilted) + 2.5) <= 0.3
@@ -84,6 +89,7 @@ def test_skew_is_measured_and_removed(en_page_img):
     assert "Certified Welding Inspector" in res.text
 
 
+@pytest.mark.ocr
 def test_auto_reads_pages_rapidocr_lays_out_from_its_own_detection(en_page_img, zh_page_img):
     """With the layout from RapidOCR's detector, both pages are recognised from that detection:
     no tesseract, no second detection (`recognize` is the detect-again path)."""
@@ -96,6 +102,7 @@ def test_auto_reads_pages_rapidocr_lays_out_from_its_own_detection(en_page_img, 
     assert "Certified Welding Inspector" in en.text and "学位证书" in zh.text
 
 
+@pytest.mark.ocr
 def test_auto_without_a_layout_routes_chinese_to_rapidocr_and_clean_latin_to_tesseract(
         monkeypatch, en_page_img, zh_page_img):
     import pipeline.ocr as router_module
@@ -113,6 +120,7 @@ def test_auto_without_a_layout_routes_chinese_to_rapidocr_and_clean_latin_to_tes
     assert "学位证书" in zh.text
 
 
+@pytest.mark.ocr
 def test_cache_second_read_calls_no_engine(tmp_path: Path, en_page_img):
     cache_dir = tmp_path / "cache"
     tess = Counting(TesseractBackend())
@@ -130,7 +138,7 @@ def test_cache_second_read_calls_no_engine(tmp_path: Path, en_page_img):
     assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
     # a different engine mode is a different key: read again, not taken from the cache
     other = OcrRouter("auto", cache=OcrCache(cache_dir))
-    other.read(as_page(turned)).ocr
+    other.read(as_page(turned))
     assert sum(other.routed.values()) == 1 and len(list(cache_dir.rglob("*.json"))) == 2
 
 
@@ -148,6 +156,7 @@ def zh_card_img():
     return render(["居民身份证", "姓名 张伟", "住址 江苏省泰州市海陵区"], size=(856, 540), font_px=44, font=SANS_CJK)
 
 
+@pytest.mark.ocr
 def test_rapidocr_direction_judge_tells_upright_from_upside_down(zh_card_img):
     backend = RapidBackend()
     up, flipped = backend.text_direction(zh_card_img)
@@ -156,6 +165,7 @@ def test_rapidocr_direction_judge_tells_upright_from_upside_down(zh_card_img):
     assert flipped > 2 * up and flipped >= 2.0
 
 
+@pytest.mark.ocr
 def test_unsure_osd_is_settled_by_the_direction_judge_before_tesseract(monkeypatch, zh_card_img):
     from pipeline.ocr import preprocess
     from pipeline.ocr.tesseract import Osd
@@ -180,6 +190,7 @@ def test_unsure_osd_is_settled_by_the_direction_judge_before_tesseract(monkeypat
     assert OcrRouter("auto")._direction_judge() is not None
 
 
+@pytest.mark.ocr
 def test_rapidocr_boxes_are_in_page_coordinates_after_downscaling():
     """An A4 page at 300 dpi is read on a copy no larger than rapidocr.max_side; the boxes
     must come back in the page's own pixels, as evidence boxes are drawn on the page."""
@@ -202,6 +213,7 @@ def test_rapidocr_boxes_are_in_page_coordinates_after_downscaling():
     assert 2600 - 10 < y0 < 2600 + 40 and 2600 + 40 < y1 < 2600 + 110
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("turn,tilt", [(0, 2.5), (90, -1.5), (180, 3.0), (270, 0.0)])
 def test_rapidocr_layout_turns_and_deskews_and_boxes_land_on_the_corrected_page(turn, tilt):
     """RapidOCR's detection gives the page's quarter turns and skew; the words it reads from
@@ -284,6 +296,7 @@ def test_tilted_neighbouring_lines_are_not_interleaved():
     assert [ln.text for ln in group_segments([value, label])] == ["姓名 张伟"]
 
 
+@pytest.mark.ocr
 def test_tesseract_reads_transparent_and_bilevel_images_as_paper():
     """Pages go to tesseract as PNM (PNG encoding cost 8% of a worker's time); transparency must
     still be white paper, not black, and 1-bit pages must still read."""
@@ -314,6 +327,7 @@ def test_corrected_copy_is_the_corrected_page_downscaled(en_page_img):
     assert float(np.mean(np.abs(expected - unskewed))) > 2 * float(np.mean(np.abs(expected - got)))
 
 
+@pytest.mark.ocr
 def test_ocr_clock_counts_fresh_reads_not_cache_hits(tmp_path: Path, en_page_img):
     from pipeline.core import clock
     router = OcrRouter("tesseract", cache=OcrCache(tmp_path / "cache"))
@@ -325,6 +339,7 @@ def test_ocr_clock_counts_fresh_reads_not_cache_hits(tmp_path: Path, en_page_img
     assert again.pixel_sha256 == first.pixel_sha256 and clock.spent() - t1 < 0.05
 
 
+@pytest.mark.ocr
 def test_rapidocr_runs_on_openvino_when_installed():
     """The shipped settings ask for OpenVINO (installed by make setup); the same bundled ONNX
     models, and the case file's tool versions say which runtime ran them."""
@@ -369,6 +384,7 @@ def test_openvino_shape_cache_is_bounded_while_sessions_are_built(monkeypatch):
     assert ov_session.Core is Recording and 0 < capacity < 5000
 
 
+@pytest.mark.ocr
 def test_pixels_are_hashed_only_for_a_cache(tmp_path: Path, en_page_img):
     """The pixel hash is the cache's key: a router without a cache does not spend ~0.03 s a page
     on it; with one, the read carries the hash of its pixels."""

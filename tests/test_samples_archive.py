@@ -248,6 +248,7 @@ def test_tamper_retypes_the_value_in_the_truth(plan40):
     assert "IMAGE_REGION_TAMPERED" in c.flags_expected
 
 
+@pytest.mark.ocr
 def test_scanned_id_card_is_still_readable_by_tesseract(plan40):
     """Scan realism must not destroy the page: real tesseract reads the ID number on a scan."""
     import random

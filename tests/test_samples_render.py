@@ -349,6 +349,7 @@ def test_id_photocopy_is_a4_with_both_sides() -> None:
     assert page.width >= doc.pages[0].width
 
 
+@pytest.mark.ocr
 def test_tesseract_reads_id_number_and_name_from_clean_id_front() -> None:
     """Whole-card tesseract (chi_sim+eng, psm 6) on clean fronts: the number always, the name mostly.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -200,7 +200,7 @@ PERSONAL_DATA_DOCS = (*IDENTITY_ORDER, DocType.APPLICATION_FORM, DocType.SOCIAL_
                       DocType.WORK_PERMIT)
 
 
-def _compare_attr(view: CaseView, field: str, code: str, norm) -> list[Flag]:  # noqa: ANN001
+def _compare_attr(view: CaseView, field: str, code: str, norm: Callable[[str], str | None]) -> list[Flag]:
     printed = [Sighting(d, field, n) for d in view.docs(*PERSONAL_DATA_DOCS)
                if (v := view.value(d, field)) and (n := norm(v))]
     embedded = _id_embedded_sightings(view, field)

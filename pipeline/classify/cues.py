@@ -91,13 +91,13 @@ def _grey_seal_rings(img: Image.Image, small: Image.Image, f: float, rotate: int
     dark = blur < float(np.percentile(blur, 90)) - s.grey_seal_dark_delta
     if _bilevel(img, s):  # dithered specks exist only on 1-bit copies
         dark |= _dithered_ink(img, rotate, skew, g.shape, s)
-    dark = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(np.float32)
+    ink = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(np.float32)
     short = min(g.shape)
     found = []  # (score, x, y, r) arrays per radius
     for r in range(max(4, int(short * s.grey_seal_radius[0])), int(short * s.grey_seal_radius[1]) + 1, 2):
         ring = np.zeros((2 * r + 3, 2 * r + 3), np.uint8)
         cv2.circle(ring, (r + 1, r + 1), r, 1, 1)
-        cover = cv2.filter2D(dark, -1, ring.astype(np.float32) / ring.sum(), borderType=cv2.BORDER_CONSTANT)
+        cover = cv2.filter2D(ink, -1, ring.astype(np.float32) / ring.sum(), borderType=cv2.BORDER_CONSTANT)
         ys, xs = np.nonzero(cover >= s.grey_seal_min_ring)
         found.append(np.stack([cover[ys, xs].astype(np.float64), xs, ys, np.full(len(xs), r)], axis=1))
     boxes: list[tuple[int, int, int, int]] = []
@@ -113,7 +113,7 @@ def _grey_seal_rings(img: Image.Image, small: Image.Image, f: float, rotate: int
             boxes.append((x - r, y - r, x + r, y + r))
             free &= ~((cand[:, 1] >= x - r) & (cand[:, 1] <= x + r) & (cand[:, 2] >= y - r) & (cand[:, 2] <= y + r))
     back = f / k
-    return [tuple(int(round(c * back)) for c in b) for b in boxes]  # type: ignore[misc]
+    return [(round(x0 * back), round(y0 * back), round(x1 * back), round(y1 * back)) for x0, y0, x1, y1 in boxes]
 
 
 def _bilevel(img: Image.Image, s: Settings) -> bool:

@@ -5,6 +5,7 @@ UNCLASSIFIED_PAGE), never forced into a type."""
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz
@@ -81,7 +82,7 @@ def classify_page(ocr: OcrResult | None, cues: PageCues) -> PageClass:
         text = "\n".join(ln.text for ln in ocr.lines)
     scores = score_text(text, cues)
     doc_type, conf = decide(scores)
-    side = None
+    side: Literal["front", "back"] | None = None
     if doc_type != DocType.UNKNOWN:
         spec = doc_type_data().types[doc_type]
         if spec.grouping.sides:

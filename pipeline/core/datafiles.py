@@ -33,7 +33,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         try:
             first = seen.get(key)
         except TypeError:  # an unhashable key: SafeLoader reports it below
@@ -42,7 +42,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
             raise yaml.constructor.ConstructorError(
                 None, None, f"key {key!r} appears twice (first on line {first})", key_node.start_mark)
         seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+    return loader.construct_mapping(node, deep=deep)
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

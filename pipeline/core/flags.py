@@ -1,17 +1,18 @@
-"""The flag registry: codes, severities and messages live in data/flags.yaml."""
+"""The flag registry: codes, severities, articles and messages live in pipeline/data/flags.yaml;
+`make_flag` refuses a code that is not registered there."""
 
 from __future__ import annotations
 
 import string
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, StringConstraints
 
-from pipeline.core.errors import DataFileError
+from pipeline.core.datafiles import load_bundled
 from pipeline.core.models import Evidence, Flag, FlagCategory, Severity
+
+FlagCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]+$")]
 
 
 class FlagSpec(BaseModel):
@@ -22,17 +23,14 @@ class FlagSpec(BaseModel):
     en: str
 
 
+class _Registry(RootModel[dict[FlagCode, FlagSpec]]):
+    pass
+
+
 @cache
 def flag_specs() -> dict[str, FlagSpec]:
-    text = resources.files("pipeline").joinpath("data/flags.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
-    specs: dict[str, FlagSpec] = {}
-    for code, body in raw.items():
-        try:
-            specs[code] = FlagSpec.model_validate(body)
-        except ValidationError as exc:
-            raise DataFileError(f"flags.yaml 中 {code} 格式错误", f"flags.yaml entry {code} is invalid: {exc}") from exc
-    return specs
+    """Every flag code credcase may raise, with its category, severity, article and messages."""
+    return load_bundled("pipeline", "data/flags.yaml", _Registry).root
 
 
 class _Lenient(dict):

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.models import OcrEngineName
 
+# what each area's register() receives to add its sub-commands to `credcase`
+SubCommands = argparse._SubParsersAction  # the type argparse.add_subparsers() returns
+
 
 class RunOptions(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -25,9 +25,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline import pages
-from pipeline.batch import discover_applicants, ingest
+from pipeline.batch import IngestSummary, discover_applicants, ingest
+from pipeline.core.errors import ConfigError
 from pipeline.core.models import OcrEngineName
 from pipeline.core.options import RunOptions
 from pipeline.core.privacy import atomic_write_text
@@ -123,7 +125,7 @@ def _reference_date(archive: Path) -> date | None:
         return None
 
 
-def _run_ingest(archive: Path, out: Path, ocr: OcrEngineName, workers: int, fresh: bool = True):
+def _run_ingest(archive: Path, out: Path, ocr: OcrEngineName, workers: int, fresh: bool = True) -> IngestSummary:
     if fresh and out.exists():
         shutil.rmtree(out)
     opts = RunOptions(ocr=ocr, cache_dir=out / "cache", application_date=_reference_date(archive))
@@ -171,10 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, float | int | str | None] = {"applicants": args.applicants, "pages": n, "cores": os.cpu_count()}
     print(f"bench: {args.applicants} applicants, {n} pages", flush=True)
 
-    res["tesseract_s"] = _bare_tesseract(images)
-    print(f"  bare tesseract ×2: {res['tesseract_s']:.1f}s", flush=True)
-    res["rapidocr_s"] = _bare_rapidocr(images)
-    print(f"  bare RapidOCR ×2: {res['rapidocr_s']:.1f}s", flush=True)
+    res["tesseract_s"] = tess_s = _bare_tesseract(images)
+    print(f"  bare tesseract ×2: {tess_s:.1f}s", flush=True)
+    rapid = _bare_rapidocr(images)
+    if rapid is None:
+        raise ConfigError("RapidOCR 不可用，无法测速", "RapidOCR is not available: nothing to compare with")
+    res["rapidocr_s"] = rapid_s = rapid
+    print(f"  bare RapidOCR ×2: {rapid_s:.1f}s", flush=True)
     res["rapidocr_openvino_s"] = _bare_rapidocr(images, runtime="openvino")
     print(f"  bare RapidOCR on OpenVINO ×2: {res['rapidocr_openvino_s'] or float('nan'):.1f}s", flush=True)
 
@@ -196,15 +201,16 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
 
     pages = max(1, s2.pages or n)
-    res["auto_pages_per_s"] = pages / s2.seconds
-    res["tesseract_pages_per_s"] = n / res["tesseract_s"]  # type: ignore[operator]
-    res["rapidocr_pages_per_s"] = n / res["rapidocr_s"]  # type: ignore[operator]
-    res["auto_vs_rapidocr"] = res["auto_pages_per_s"] / res["rapidocr_pages_per_s"]  # type: ignore[operator]
+    auto_rate, tess_rate, rapid_rate = pages / s2.seconds, n / tess_s, n / rapid_s
+    res["auto_pages_per_s"] = auto_rate
+    res["tesseract_pages_per_s"] = tess_rate
+    res["rapidocr_pages_per_s"] = rapid_rate
+    res["auto_vs_rapidocr"] = auto_rate / rapid_rate
     ov_s = res["rapidocr_openvino_s"]
     if isinstance(ov_s, float) and ov_s > 0:
         res["rapidocr_openvino_pages_per_s"] = n / ov_s
         res["auto_vs_rapidocr_openvino"] = (pages / s2.seconds) / (n / ov_s)
-    res["auto_vs_tesseract"] = res["auto_pages_per_s"] / res["tesseract_pages_per_s"]  # type: ignore[operator]
+    res["auto_vs_tesseract"] = auto_rate / tess_rate
     res["speedup_2_vs_1"] = (pages / s2.seconds) / (max(1, s1.pages) / s1.seconds)
     res["rerun_fraction"] = again.seconds / s2.seconds
 
@@ -231,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _table(res: dict) -> str:
+def _table(res: dict[str, Any]) -> str:
     def f(key: str, fmt: str = "{:.2f}") -> str:
         v = res.get(key)
         return fmt.format(v) if isinstance(v, (int, float)) else "n/a"

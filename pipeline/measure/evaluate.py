@@ -19,7 +19,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.errors import ConfigError
+from pipeline.core.flags import flag_specs
+from pipeline.core.options import SubCommands
 from pipeline.core.privacy import atomic_write_text
+from samples.defects import defects_data
 
 LEVELS = ("clean", "scan", "phone", "photocopy")
 MISSING = "(missing)"
@@ -111,23 +115,13 @@ def _flag_codes(case: dict[str, Any]) -> dict[str, str]:
 
 
 def _flag_categories() -> dict[str, str]:
-    try:
-        from pipeline.core.flags import flag_specs
-
-        return {c: str(s.category) for c, s in flag_specs().items()}
-    except Exception:  # noqa: BLE001 - evaluation must not crash on a broken registry
-        return {}
+    return {c: str(s.category) for c, s in flag_specs().items()}
 
 
 def _defect_kind_flags() -> dict[str, dict[str, list[str]]]:
     """defect kind → role → the flag codes that kind must raise (from samples/data/defects.yaml)."""
-    try:
-        from samples.defects import defects_data
-
-        return {k.id: {"self": k.flags, "copy": k.flags, "partner": k.partner_flags or k.flags}
-                for k in defects_data().kinds}
-    except Exception:  # noqa: BLE001 - the report goes on without per-defect detection
-        return {}
+    return {k.id: {"self": k.flags, "copy": k.flags, "partner": k.partner_flags or k.flags}
+            for k in defects_data().kinds}
 
 
 def evaluate(out_dir: Path, archive: Path) -> dict[str, Any]:
@@ -400,8 +394,6 @@ def format_report(ev: dict[str, Any]) -> str:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from pipeline.core.errors import ConfigError
-
     truth: Path = args.truth
     if not (truth / "_truth").is_dir():
         raise ConfigError(f"未找到真值目录：{truth / '_truth'}", f"no truth folder: {truth / '_truth'}")
@@ -414,7 +406,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub) -> None:  # noqa: ANN001
+def register(sub: SubCommands) -> None:
     p = sub.add_parser("evaluate", help="与样本真值比较 / compare an ingest run with the sample truth")
     p.add_argument("out_dir", type=Path, help="OUT_DIR of `credcase ingest` (holds cases/)")
     p.add_argument("--truth", type=Path, required=True, help="sample archive folder (holds _truth/)")

@@ -38,6 +38,7 @@ from pipeline.core.models import OcrResult, OcrWord
 from pipeline.core.stages import Page
 from pipeline.core.text import group_lines
 from pipeline.ocr import OcrRouter
+from samples.archive import compose, plan_from_args
 
 MODES: dict[str, dict[str, Any]] = {
     "tesseract": {"mode": "tesseract"},
@@ -107,10 +108,6 @@ def cer_counts(reference: str, hypothesis: str) -> tuple[int, int]:
 
 def _reference_pages(archive: Path) -> dict[tuple[str, str, int], EvalPage]:
     """(folder, file path, page) → EvalPage with the drawn words as reference text."""
-    try:
-        from samples.archive import compose, plan_from_args  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise ConfigError("无法导入样本生成器（samples.archive）", f"samples.archive unavailable: {exc}") from exc
     manifest_path = archive / "manifest.json"
     if not manifest_path.is_file():
         raise ConfigError(f"{archive} 不是样本档案（缺少 manifest.json）",

@@ -31,8 +31,10 @@ from pipeline.core.text import cjk_fraction
 from pipeline.geometry import turned_size
 from pipeline.ocr.base import OcrBackend
 from pipeline.ocr.cache import OcrCache, pixel_sha256
-from pipeline.ocr.preprocess import normalise_background, prepare
+from pipeline.ocr.preprocess import DirectionJudge, normalise_background, prepare
+from pipeline.ocr.rapid import PageLayout, RapidBackend, rapidocr_version
 from pipeline.ocr.settings import ocr_settings
+from pipeline.ocr.tesseract import TesseractBackend, tesseract_version
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +48,8 @@ def _backend(name: str) -> OcrBackend:
     """Engines are created once per process (RapidOCR's models load once per worker)."""
     if name not in _BACKENDS:
         if name == OcrEngineName.TESSERACT:
-            from pipeline.ocr.tesseract import TesseractBackend
-
             _BACKENDS[name] = TesseractBackend()
         elif name == OcrEngineName.RAPIDOCR:
-            from pipeline.ocr.rapid import RapidBackend
-
             _BACKENDS[name] = RapidBackend()
         else:
             raise ConfigError(f"未知 OCR 引擎：{name}", f"unknown OCR engine {name!r}; valid: tesseract, rapidocr")
@@ -111,7 +109,9 @@ class OcrRouter:
         if layout is not None:  # read from RapidOCR's own small copy: no full-size deskew
             rotate, skew = layout.rotate, layout.skew
             size = turned_size(page_image.size, rotate)
-            result = self.backend(OcrEngineName.RAPIDOCR).read_layout(layout, size)  # type: ignore[attr-defined]
+            rapid = self.backend(OcrEngineName.RAPIDOCR)
+            assert isinstance(rapid, RapidBackend)  # a layout comes only from RapidOCR
+            result = rapid.read_layout(layout, size)
         else:
             if self.preprocess:
                 prep = prepare(page_image, normalise=False, judge=self._direction_judge())
@@ -123,24 +123,25 @@ class OcrRouter:
         result.seconds = round(time.perf_counter() - t0, 3)
         return result
 
-    def _rapid_layout(self, image):
+    def _rapid_layout(self, image: Image.Image) -> PageLayout | None:
         """Where RapidOCR reads pages anyway (auto, rapidocr), its own detection also gives
         orientation and skew; None (→ tesseract OSD) when it cannot tell or is not in use."""
         if self.mode == OcrEngineName.TESSERACT or not ocr_settings().preprocess.rapid_layout:
             return None
-        layout = getattr(self.backend(OcrEngineName.RAPIDOCR), "layout", None)
-        return layout(image) if layout is not None else None
+        backend = self.backend(OcrEngineName.RAPIDOCR)
+        return backend.layout(image) if isinstance(backend, RapidBackend) else None
 
-    def _direction_judge(self):
+    def _direction_judge(self) -> DirectionJudge | None:
         """RapidOCR's line classifier settles 0° vs 180° where RapidOCR is in use anyway."""
         if self.mode == OcrEngineName.TESSERACT or not ocr_settings().preprocess.direction_judge:
             return None
-        return getattr(self.backend(OcrEngineName.RAPIDOCR), "text_direction", None)
+        backend = self.backend(OcrEngineName.RAPIDOCR)
+        return backend.text_direction if isinstance(backend, RapidBackend) else None
 
-    def _recognise(self, image, script: str, normalise: bool) -> OcrResult:
+    def _recognise(self, image: Image.Image, script: str, normalise: bool) -> OcrResult:
         # Background normalisation is measured to help tesseract (phone photos above all);
         # RapidOCR reads the deskewed image as is. Pixels do not move, so boxes agree.
-        def for_tesseract():  # only built when tesseract reads the page
+        def for_tesseract() -> Image.Image:  # only built when tesseract reads the page
             return normalise_background(image) if normalise else image
 
         if self.mode == OcrEngineName.TESSERACT:
@@ -180,9 +181,6 @@ def get_router(engine: OcrEngineName | str, cache_dir: Path | None, preprocess: 
 
 
 def engine_versions() -> dict[str, str | None]:
-    from pipeline.ocr.rapid import rapidocr_version
-    from pipeline.ocr.tesseract import tesseract_version
-
     return {"tesseract": tesseract_version(), "rapidocr": rapidocr_version()}
 
 
@@ -191,7 +189,5 @@ def recognise(image: Image.Image, engine: str, lang: str | None = None, config: 
     small crops. Counted as OCR time."""
     if engine != OcrEngineName.TESSERACT:
         raise ConfigError(f"不支持的引擎：{engine}", f"recognise() reads with tesseract only, not {engine!r}")
-    from pipeline.ocr.tesseract import TesseractBackend
-
     with ocr_time():
         return TesseractBackend(lang=lang, config=config).recognize(image)

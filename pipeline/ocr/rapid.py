@@ -31,13 +31,13 @@ log = logging.getLogger(__name__)
 def rapidocr_version() -> str | None:
     """rapidocr's version and the runtime that runs its models here ("3.10.0 (openvino 2026.4.1)")."""
     try:
-        from rapidocr._version import __version__ as v  # type: ignore[import-not-found]
+        from rapidocr._version import __version__ as v
     except ImportError:
         return None
     if ocr_settings().rapidocr.runtime == "openvino" and _openvino_ready():
         return f"{v} (openvino {_openvino_version()})"
     try:
-        import onnxruntime  # type: ignore[import-untyped]
+        import onnxruntime
 
         return f"{v} (onnxruntime {onnxruntime.__version__})"
     except ImportError:
@@ -46,7 +46,7 @@ def rapidocr_version() -> str | None:
 
 def _openvino_version() -> str | None:
     try:
-        from openvino import get_version  # type: ignore[import-not-found,import-untyped]
+        from openvino import get_version
     except ImportError:
         return None
     return str(get_version()).split("-")[0]
@@ -82,7 +82,7 @@ def _openvino_cache_capacity(capacity: int | None) -> Iterator[None]:
     if capacity is None:
         yield
         return
-    from rapidocr.inference_engine.openvino import main as ov_session  # type: ignore[import-not-found]
+    from rapidocr.inference_engine.openvino import main as ov_session
 
     real = ov_session.Core
 
@@ -220,8 +220,8 @@ class RapidBackend:
 
     def read_layout(self, layout: PageLayout, size: tuple[int, int]) -> OcrResult:
         """Read the lines `layout` detected; boxes land in the upright, deskewed page of `size`
-        (deskew turns about the centre, exactly as preprocess.deskew does)."""
-        from rapidocr.ch_ppocr_cls import TextClsOutput  # type: ignore[import-not-found]
+        (deskew turns about the centre, exactly as geometry.deskew does)."""
+        from rapidocr.ch_ppocr_cls import TextClsOutput
 
         engine = self._load()
         t0 = time.perf_counter()
@@ -297,7 +297,7 @@ def _detect(engine: Any, image: Image.Image) -> Detection | None:
     img, op_record = engine.preprocess_img(arr)
     det_model = engine._load_det_model()
     if engine.cfg.Global.use_vertical_padding:
-        from rapidocr.utils.process_img import apply_vertical_padding  # type: ignore[import-not-found]
+        from rapidocr.utils.process_img import apply_vertical_padding
 
         img, op_record = apply_vertical_padding(img, op_record, engine.width_height_ratio, engine.min_height)
     else:
@@ -329,7 +329,7 @@ def _turned_a_quarter(quads: list[Any]) -> bool:
 
 def _skew_of(quads: list[Any]) -> float:
     """Median slope (degrees) of the long lines' top edges, weighted by length: the angle that
-    turns them level (positive: counter-clockwise, the sign preprocess.deskew takes)."""
+    turns them level (positive: counter-clockwise, the sign geometry.deskew takes)."""
     angles, weights = [], []
     for q in quads:
         tx, ty, lx, ly = _edges(q)
