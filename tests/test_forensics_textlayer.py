@@ -8,11 +8,10 @@ with real tesseract on the crops around the numbers.
 
 from __future__ import annotations
 
-import pytest
-
 import hashlib
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
