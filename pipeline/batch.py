@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import resource
+import sqlite3
 import time
 import zipfile
 from collections import Counter
@@ -26,13 +27,14 @@ from typing import Any, Protocol, TextIO
 
 from pydantic import BaseModel
 
-from pipeline import __version__, casefile, checks
+from pipeline import __version__, casefile, checks, qualify
 from pipeline.core import clock as ocr_clock
 from pipeline.core.console import Progress, cell
 from pipeline.core.errors import ConfigError, ExitCode
+from pipeline.core.folders import FolderLock, check_output_folder, disk_full, is_disk_full
 from pipeline.core.labels import label
 from pipeline.core.models import CaseFile, Flag
-from pipeline.core.options import RunOptions, SubCommands, add_run_options, run_options_from
+from pipeline.core.options import RunOptions, SubCommands, add_run_options, positive_int, run_options_from
 from pipeline.core.privacy import atomic_write_text, mask_text, private_dir
 from pipeline.core.stages import StoredFingerprint
 from pipeline.forensics.corpus import find_collisions
@@ -96,8 +98,11 @@ class IngestSummary:
 def discover_applicants(archive: Path, manifest: Path | None = None) -> list[tuple[str, list[Path]]]:
     """(case_id, inputs) per applicant: one sub-folder or zip each, or groups from a manifest CSV
     (columns `file`, `applicant`; paths relative to the archive) for flat scanned archives."""
+    if archive.is_file():
+        raise ConfigError(f"“{archive}”是一个文件：请给出档案文件夹（每位申请人一个子文件夹或 zip）",
+                          f"'{archive}' is a file: give the archive folder (one sub-folder or zip per applicant)")
     if not archive.is_dir():
-        raise ConfigError(f"档案目录不存在：{archive}", f"archive folder not found: {archive}")
+        raise ConfigError(f"档案文件夹不存在：{archive}", f"archive folder not found: {archive}")
     if manifest is not None:
         return _from_manifest(archive, manifest)
     found: list[tuple[str, list[Path]]] = []
@@ -271,16 +276,34 @@ class DaskEngine:
 def ingest(archive: Path, out_dir: Path, options: RunOptions, workers: int | None = None,
            engine: str = "local", scheduler: str | None = None, manifest: Path | None = None,
            force: bool = False, stream: TextIO | None = None) -> IngestSummary:
-    workers = max(1, workers or os.cpu_count() or 1)
+    """Process every applicant of `archive` into `out_dir`. Everything a clerk can get wrong
+    (paths, options, the catalogue file, a folder another run holds) is checked before any
+    work: a ConfigError (exit 2) that leaves nothing behind."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise ConfigError(f"--workers 应为正整数（收到 {workers}）", f"--workers must be a positive number (got {workers})")
     archive = archive.resolve()
+    applicants = discover_applicants(archive, manifest)
+    qualify.check_catalog(options.catalog_file)
+    check_output_folder(out_dir)
     private_dir(out_dir)
+    with FolderLock(out_dir):
+        try:
+            return _ingest(applicants, archive, out_dir, options, workers, engine, scheduler, force, stream)
+        except (OSError, sqlite3.OperationalError) as exc:
+            if is_disk_full(exc) or "disk is full" in str(exc):
+                raise disk_full(exc if isinstance(exc, OSError) else OSError(28, str(exc))) from exc
+            raise
+
+
+def _ingest(applicants: list[tuple[str, list[Path]]], archive: Path, out_dir: Path, options: RunOptions,
+            workers: int, engine: str, scheduler: str | None, force: bool, stream: TextIO | None) -> IngestSummary:
     cases_dir = private_dir(out_dir / "cases")
     _remove_stale_temp_files(out_dir)
     store = RunStore(out_dir)
     summary = IngestSummary()
     t0 = time.monotonic()
     try:
-        applicants = discover_applicants(archive, manifest)
         summary.total = len(applicants)
         jobs: list[ApplicantJob] = []
         for case_id, inputs in applicants:
@@ -458,7 +481,7 @@ def register(sub: SubCommands) -> None:
     p = sub.add_parser("ingest", help="批量处理档案 / bulk-ingest an archive (one sub-folder or zip per applicant)")
     p.add_argument("archive", type=Path, help="ARCHIVE_DIR")
     p.add_argument("--out", type=Path, required=True, help="OUT_DIR (cases/, summary.csv, index.html, store)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--engine", choices=["local", "dask"], default="local", help="local process pool or Dask")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
     p.add_argument("--manifest", type=Path, default=None,

@@ -7,11 +7,12 @@ import argparse
 import logging
 import os
 import sys
+from typing import NoReturn
 
 import catalog.cli
 import samples.cli
 from pipeline import __version__, batch, commands
-from pipeline.core.errors import CredcaseError, ExitCode
+from pipeline.core.errors import ConfigError, CredcaseError, ExitCode
 from pipeline.measure import evaluate
 
 EPILOG = """\
@@ -22,8 +23,16 @@ EPILOG = """\
 AREAS = (commands, batch, catalog.cli, samples.cli, evaluate)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its complaints as credcase's usage errors (Chinese first, exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"命令用法有误：{message}（{self.prog} --help 查看用法）",
+                          f"usage error: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="credcase",
         description="国际职业资格比照认定材料预审 / pre-screening of international-qualification applications",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,13 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     os.umask(0o077)  # what we write holds identity data: not world-readable
     parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return ExitCode.USAGE
     try:
+        args = parser.parse_args(argv)
+        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return ExitCode.USAGE
         return int(args.handler(args))
     except CredcaseError as exc:
         print(f"错误：{exc.message_zh}\nError: {exc.message_en}", file=sys.stderr)

@@ -7,15 +7,25 @@ import json
 from pathlib import Path
 
 from pipeline.casefile import write_case
-from pipeline.core.errors import ExitCode
+from pipeline.core.errors import ConfigError, ExitCode
+from pipeline.core.folders import check_output_folder
 from pipeline.core.models import CaseFile
 from pipeline.core.options import SubCommands, add_run_options, run_options_from
+from pipeline.qualify import check_catalog
 from pipeline.run import process_applicant
 
 
 def _cmd_process(args: argparse.Namespace) -> int:
     out: Path = args.out
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        raise ConfigError(f"找不到申请材料：{'、'.join(missing)}", f"no such file or folder: {', '.join(missing)}")
+    if out.is_dir():
+        raise ConfigError(f"--out 应为案卷文件（CASE.json），“{out}”是文件夹",
+                          f"--out must be the case file to write (CASE.json); '{out}' is a folder")
+    check_output_folder(out.parent)
     opts = run_options_from(args, out.parent / ".credcase-cache")
+    check_catalog(opts.catalog_file)
     case = process_applicant(list(args.inputs), opts)
     write_case(case, out, html=not args.no_html, sources=list(args.inputs))
     print(f"{case.recommendation}  flags={len(case.flags)}  errors={len(case.errors)}  → {out}")

@@ -26,6 +26,12 @@ def _text(doc: Document, name: str) -> str | None:
     return text or None
 
 
+def check_catalog(catalog_file: Path | None) -> None:
+    """The catalogue batch loads (DataFileError naming the file otherwise): checked before a
+    run starts, so a wrong --catalog is one usage error, not every applicant failing."""
+    catalog.load_catalog(catalog_file)
+
+
 def match_certificate(documents: list[Document], catalog_file: Path | None) -> CertificateMatch:
     """The best catalogue match among the applicant's certificates (none handed in: doc_id None)."""
     cat = catalog.load_catalog(catalog_file)

@@ -34,6 +34,10 @@ class PdfSettings(_Strict):
     text_layer_min_chars: int
 
 
+class OutputSettings(_Strict):
+    min_free_bytes: int  # a run is refused before it starts with less free disk at its output
+
+
 class FileErrorText(_Strict):
     zh: str
     en: str
@@ -42,6 +46,7 @@ class FileErrorText(_Strict):
 class InputSettings(_Strict):
     limits: Limits
     pdf: PdfSettings
+    output: OutputSettings
     file_errors: dict[str, FileErrorText]
 
 

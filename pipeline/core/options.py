@@ -33,6 +33,17 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text}") from exc
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数 / must be a positive whole number: {text}")
+    return n
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by `process` and `ingest`."""
     p.add_argument("--ocr", choices=["auto", "tesseract", "rapidocr"], default="auto",
