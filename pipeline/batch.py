@@ -16,6 +16,7 @@ import logging
 import os
 import resource
 import sqlite3
+import threading
 import time
 import zipfile
 from collections import Counter
@@ -25,10 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+import cv2
 from pydantic import BaseModel
 
 from pipeline import __version__, casefile, checks, qualify
 from pipeline.core import clock as ocr_clock
+from pipeline.core import logs
 from pipeline.core.console import Progress, cell
 from pipeline.core.errors import ConfigError, ExitCode
 from pipeline.core.folders import FolderLock, check_output_folder, disk_full, is_disk_full
@@ -186,14 +189,25 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker_init() -> None:
-    """Engines' own threading off so workers do not oversubscribe the cores."""
+def worker_init(log_dir: str | None = None, parent_pid: int | None = None) -> None:
+    """Set a worker up: engines' own threading off (the workers already use the cores), private
+    files, the run's log file — and, for a local pool, a watchdog that ends the worker when the
+    coordinator is gone (killed, it cannot tell its workers; orphans kept working for minutes)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.umask(0o077)
-    import cv2
-
     cv2.setNumThreads(1)
+    logs.configure()
+    if log_dir:
+        logs.attach_file(Path(log_dir))
+    if parent_pid is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
+
+
+def _exit_with_parent(parent_pid: int, every: float = 1.0) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(every)
+    os._exit(3)  # the coordinator is gone: nothing would read this worker's results
 
 
 # --------------------------------------------------------------------------- engines
@@ -212,12 +226,13 @@ class Engine(Protocol):
 class LocalEngine:
     """A pool of spawned worker processes on this machine."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, log_dir: Path | None = None) -> None:
         import multiprocessing as mp
 
         # spawn: no inherited locks or engine state; each worker loads its OCR engines once
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=worker_init)
+                                        initializer=worker_init,
+                                        initargs=(str(log_dir) if log_dir else None, os.getpid()))
 
     def submit(self, job: ApplicantJob) -> Future[JobResult]:
         return self.pool.submit(process_job, job)
@@ -288,6 +303,7 @@ def ingest(archive: Path, out_dir: Path, options: RunOptions, workers: int | Non
     check_output_folder(out_dir)
     private_dir(out_dir)
     with FolderLock(out_dir):
+        logs.attach_file(out_dir)
         try:
             return _ingest(applicants, archive, out_dir, options, workers, engine, scheduler, force, stream)
         except (OSError, sqlite3.OperationalError) as exc:
@@ -317,7 +333,7 @@ def _ingest(applicants: list[tuple[str, list[Path]]], archive: Path, out_dir: Pa
                                      input_hash=h, options=options))
         progress = Progress(len(jobs), skipped=summary.skipped, stream=stream)
         if jobs:
-            runner = DaskEngine(workers, scheduler) if engine == "dask" else LocalEngine(workers)
+            runner = DaskEngine(workers, scheduler) if engine == "dask" else LocalEngine(workers, out_dir)
             try:
                 _drain(runner, jobs, workers, lambda r: _finish(r, store, cases_dir, summary, progress))
             finally:

@@ -4,7 +4,6 @@ sub-commands; CredcaseError becomes its exit code here, and nothing else calls s
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from typing import NoReturn
@@ -12,6 +11,7 @@ from typing import NoReturn
 import catalog.cli
 import samples.cli
 from pipeline import __version__, batch, commands
+from pipeline.core import logs
 from pipeline.core.errors import ConfigError, CredcaseError, ExitCode
 from pipeline.measure import evaluate
 
@@ -50,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
+        logs.configure(args.verbose)
         if not getattr(args, "handler", None):
             parser.print_help()
             return ExitCode.USAGE

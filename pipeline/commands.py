@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from pipeline.casefile import write_case
+from pipeline.core import logs
 from pipeline.core.errors import ConfigError, ExitCode
 from pipeline.core.folders import check_output_folder
 from pipeline.core.models import CaseFile
@@ -24,6 +25,7 @@ def _cmd_process(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out 应为案卷文件（CASE.json），“{out}”是文件夹",
                           f"--out must be the case file to write (CASE.json); '{out}' is a folder")
     check_output_folder(out.parent)
+    logs.attach_file(out.parent)
     opts = run_options_from(args, out.parent / ".credcase-cache")
     check_catalog(opts.catalog_file)
     case = process_applicant(list(args.inputs), opts)

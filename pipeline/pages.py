@@ -72,21 +72,30 @@ def _dpi(img: Image.Image) -> int | None:
 
 
 def _open_image(path: Path, display: str) -> Image.Image:
-    """Open (header only) with the bomb guard; errors become typed InputFileErrors."""
-    cap = input_settings().limits.max_image_pixels
+    """Open (header only) with the bomb guard; any error becomes a typed InputFileError."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise file_error(display, "DECOMPRESSION_BOMB", str(exc).split(".")[0]) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise file_error(display, "CORRUPT_IMAGE", type(exc).__name__ + ": " + str(exc)[:120]) from exc
+        raise _bomb(display, exc) from exc
+    except Exception as exc:  # noqa: BLE001 — a stranger's file may break the decoder in any way
+        raise _unreadable(exc, display, None) from exc
+    cap = input_settings().limits.max_image_pixels
     if img.width * img.height > cap:
         img.close()
         raise file_error(display, "DECOMPRESSION_BOMB",
                          f"{img.width}×{img.height} = {img.width * img.height / 1e6:.0f} MP > {cap / 1e6:.0f} MP")
     return img
+
+
+def _bomb(display: str, exc: Exception, page: int | None = None) -> InputFileError:
+    """The decoder's own bomb guard fired (it counts pixels Pillow's way, e.g. of a later GIF
+    frame): said with credcase's limit, not Pillow's."""
+    cap = input_settings().limits.max_image_pixels
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    size = f"{int(found.group(1)) / 1e6:.0f} MP > " if found else "> "
+    return file_error(display, "DECOMPRESSION_BOMB", f"{size}{cap / 1e6:.0f} MP", page)
 
 
 def _truncated_tail(path: Path, media_type: str) -> bool:
@@ -109,22 +118,46 @@ def upright(img: Image.Image) -> Image.Image:
     return (ImageOps.exif_transpose(img) or img) if turned else img
 
 
-def _decode_frame(img: Image.Image, display: str, page: int | None = None) -> Image.Image:
+def _decode_frame(img: Image.Image, display: str, page: int | None = None) -> tuple[Image.Image, float]:
+    """The frame decoded, upright, 8-bit, and no larger than limits.max_page_pixels (a JPEG is
+    decoded reduced by its DCT scaling, other formats are averaged down by a whole factor), and
+    how many times smaller than stored it came out (1.0: full size)."""
     try:
+        width, height = img.size
+        factor = _reduction(width, height)
+        if factor > 1 and img.format == "JPEG":
+            img.draft(img.mode, (img.width // factor, img.height // factor))  # 1/2, 1/4 or 1/8
         img.load()
+        drafted = width // img.width
         out = normalise_mode(upright(img))
+        if factor > drafted:
+            out = out.reduce(-(-factor // drafted))
         # a frame still tied to an open file (multi-frame formats) is detached from it and from
         # later seeks; single-frame JPEG/PNG closed their file on load and are kept as they are
-        return out.copy() if out is img and getattr(img, "fp", None) is not None else out
+        out = out.copy() if out is img and getattr(img, "fp", None) is not None else out
+        return out, (width * height / max(1, out.width * out.height)) ** 0.5
     except Image.DecompressionBombError as exc:
-        raise file_error(display, "DECOMPRESSION_BOMB", str(exc)[:120], page) from exc
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        raise _bomb(display, exc, page) from exc
+    except Exception as exc:  # noqa: BLE001 — a stranger's file may break the decoder in any way
         raise _unreadable(exc, display, page) from exc
 
 
+def _reduction(width: int, height: int) -> int:
+    """The whole factor that brings a page under limits.max_page_pixels (1 when it is)."""
+    cap = input_settings().limits.max_page_pixels
+    factor = 1
+    while (width // factor) * (height // factor) > cap:
+        factor += 1
+    return factor
+
+
 def _unreadable(exc: Exception, display: str, page: int | None) -> InputFileError:
+    """What a clerk reads for a file the decoder could not read; what the decoder said goes to
+    the log."""
+    log.info("%s%s not decoded: %s: %s", display, f" p{page}" if page else "", type(exc).__name__, exc,
+             exc_info=not isinstance(exc, OSError | SyntaxError | ValueError | EOFError))
     code = "TRUNCATED_IMAGE" if "truncat" in str(exc).lower() else "CORRUPT_IMAGE"
-    return file_error(display, code, type(exc).__name__ + ": " + str(exc)[:120], page)
+    return file_error(display, code, type(exc).__name__, page)
 
 
 def _check_frame(img: Image.Image, media_type: str, display: str, page: int | None) -> None:
@@ -134,12 +167,24 @@ def _check_frame(img: Image.Image, media_type: str, display: str, page: int | No
     if media_type == "image/png":
         try:
             img.verify()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except Exception as exc:  # noqa: BLE001 — verify() raises IndexError on some broken APNGs
             raise _unreadable(exc, display, page) from exc
         return
     if media_type == "image/jpeg":
         img.draft(img.mode, (max(1, img.width // 8), max(1, img.height // 8)))
-    _decode_frame(img, display, page)
+    _decode_frame(img, display, page)  # (at 1/8 it is under any page limit: nothing is reduced again)
+
+
+def _page_count(img: Image.Image, media_type: str, display: str) -> int:
+    """Pages of an image file: a TIFF's frames are the pages of a document; the frames of an
+    animation (GIF, WebP, APNG) are one picture — its first frame — not pages (a 42-frame WebP
+    was read as 42 pages, for minutes)."""
+    if media_type != "image/tiff":
+        return 1
+    try:
+        return int(getattr(img, "n_frames", 1))
+    except Exception as exc:  # noqa: BLE001 — n_frames decodes every IFD: "Missing dimensions" etc.
+        raise _unreadable(exc, display, None) from exc
 
 
 def probe(path: Path, media_type: str, display: str) -> int:
@@ -152,7 +197,7 @@ def probe(path: Path, media_type: str, display: str) -> int:
             raise file_error(display, "TRUNCATED_IMAGE", "no end marker")
         img = _open_image(path, display)
         try:
-            n = getattr(img, "n_frames", 1)
+            n = _page_count(img, media_type, display)
             if n > limit:
                 raise file_error(display, "TOO_MANY_PAGES", f"{n} > {limit}")
             _check_frame(img, media_type, display, 1 if n > 1 else None)
@@ -178,18 +223,20 @@ def _iter_image_pages(f: LoadedFile) -> Iterator[Page]:
     bad: list[str] = []
     kept_open = False
     try:
-        n = getattr(img, "n_frames", 1)
+        n = _page_count(img, f.source.media_type, display)
         if n > input_settings().limits.max_pages_per_file:
             raise file_error(display, "TOO_MANY_PAGES", f"{n}")
         for i in range(n):
             try:
                 if i:
                     img.seek(i)
-                frame = _decode_frame(img, display, i + 1)
+                frame, factor = _decode_frame(img, display, i + 1)
                 dpi = _dpi(img)
-            except (InputFileError, EOFError, OSError) as exc:
+                dpi = round(dpi / factor) if dpi else None
+            except Exception as exc:  # noqa: BLE001 — one bad frame of a TIFF costs that page
+                exc = exc if isinstance(exc, InputFileError) else _unreadable(exc, display, i + 1)
                 if n == 1:
-                    raise
+                    raise exc from None
                 bad.append(f"p{i + 1}: {getattr(exc, 'code', type(exc).__name__)}")
                 continue
             kept_open = frame is img  # closing would destroy the page's own pixels
@@ -227,29 +274,46 @@ def _iter_pdf_pages(f: LoadedFile) -> Iterator[Page]:
         n = len(doc)
         if n > cfg.limits.max_pages_per_file:
             raise file_error(display, "TOO_MANY_PAGES", f"{n}")
-        try:
-            plumber = pdfplumber.open(str(f.local_path))
-        except Exception as exc:  # pdfminer raises many types; a missing text layer is not fatal
-            log.warning("pdfplumber cannot open %s: %s", display, type(exc).__name__)
-            plumber = None
-        try:
-            for i in range(n):
-                try:
-                    page = _render_pdf_page(doc, plumber, i, f, cfg.pdf.render_dpi,
-                                            cfg.limits.max_render_pixels)
-                except (pdfium.PdfiumError, OSError, ValueError) as exc:
-                    if n == 1:
-                        raise file_error(display, "CORRUPT_PDF", str(exc)[:160], 1) from exc
-                    bad.append(f"p{i + 1}: {type(exc).__name__}")
-                    continue
-                yield page
-        finally:
-            if plumber is not None:
-                plumber.close()
+        with open(f.local_path, "rb") as stream:  # closed here whatever pdfplumber does
+            plumber = _open_text_layers(stream, display)
+            try:
+                for i in range(n):
+                    try:
+                        page = _render_pdf_page(doc, plumber, i, f, cfg.pdf.render_dpi,
+                                                cfg.limits.max_render_pixels)
+                    except Exception as exc:  # noqa: BLE001 — one bad page costs that page
+                        log.info("%s p%d not rendered: %s: %s", display, i + 1, type(exc).__name__, exc)
+                        if n == 1:
+                            raise file_error(display, "CORRUPT_PDF", type(exc).__name__, 1) from exc
+                        bad.append(f"p{i + 1}")
+                        continue
+                    yield page
+            finally:
+                _close_quietly(plumber, display)
     finally:
         doc.close()
     if bad:
         raise file_error(display, "PAGE_UNREADABLE", ", ".join(bad))
+
+
+def _open_text_layers(stream: Any, display: str) -> Any:
+    """pdfplumber over an open file, or None: a PDF whose text layer cannot be parsed is still
+    rendered and OCR'd (pdfminer raises many types)."""
+    try:
+        return pdfplumber.open(stream)
+    except Exception as exc:  # noqa: BLE001
+        log.info("pdfplumber cannot open %s: %s", display, type(exc).__name__)
+        return None
+
+
+def _close_quietly(plumber: Any, display: str) -> None:
+    """pdfplumber's close() itself fails on some pages (no MediaBox: TypeError)."""
+    if plumber is None:
+        return
+    try:
+        plumber.close()
+    except Exception as exc:  # noqa: BLE001 — the pages are read; only its own clean-up failed
+        log.info("pdfplumber could not close %s: %s", display, type(exc).__name__)
 
 
 def _render_pdf_bitmap(doc: pdfium.PdfDocument, i: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
@@ -393,11 +457,11 @@ def page_image(f: LoadedFile, number: int) -> Image.Image | None:
         img = _open_image(f.local_path, display)
         frame: Image.Image | None = None
         try:
-            if number > getattr(img, "n_frames", 1):
+            if number > _page_count(img, media, display):
                 return None
             if number > 1:
                 img.seek(number - 1)
-            frame = _decode_frame(img, display, number)
+            frame = _decode_frame(img, display, number)[0]
             return frame
         finally:
             if frame is not img:

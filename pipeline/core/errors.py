@@ -43,15 +43,17 @@ class InputFileError(CredcaseError):
 
     exit_code = ExitCode.SOME_INPUTS_FAILED
 
-    def __init__(self, file: str, code: str, message_zh: str, message_en: str, page: int | None = None) -> None:
+    def __init__(self, file: str, code: str, message_zh: str, message_en: str, page: int | None = None,
+                 detail: str | None = None) -> None:
         self.file = file
         self.code = code
         self.page = page
+        self.detail = detail
         super().__init__(message_zh, message_en)
 
     def to_file_error(self) -> FileError:
         return FileError(file=self.file, code=self.code, message_zh=self.message_zh,
-                         message_en=self.message_en, page=self.page)
+                         message_en=self.message_en, page=self.page, detail=self.detail)
 
 
 class OcrEngineError(CredcaseError):

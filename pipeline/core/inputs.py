@@ -21,6 +21,7 @@ class _Strict(BaseModel):
 class Limits(_Strict):
     max_image_pixels: int
     max_pages_per_file: int
+    max_page_pixels: int
     max_render_pixels: int
     zip_max_members: int
     zip_max_total_bytes: int
@@ -62,4 +63,4 @@ def file_error(file: str, code: str, detail: str = "", page: int | None = None) 
     if text is None:
         raise KeyError(f"unknown file error code {code!r}; known: {', '.join(sorted(texts))}")
     return InputFileError(file, code, text.zh.format(file=file, detail=detail),
-                          text.en.format(file=file, detail=detail), page=page)
+                          text.en.format(file=file, detail=detail), page=page, detail=detail or None)

@@ -121,6 +121,7 @@ class FileError(BaseModel):
     message_zh: str
     message_en: str
     page: int | None = None
+    detail: str | None = None  # technical: what the decoder said (1.1), for the log and the curious
 
 
 class OcrWord(BaseModel):
