@@ -12,7 +12,9 @@ import argparse
 import csv
 import hashlib
 import io
+import itertools
 import logging
+import multiprocessing as mp
 import os
 import resource
 import sqlite3
@@ -21,7 +23,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -179,10 +181,15 @@ def process_job(job: ApplicantJob) -> JobResult:
                          peak_rss_mb=_peak_rss_mb(), worker_pid=os.getpid())
     except Exception as exc:  # noqa: BLE001 — one applicant's failure must not stop the batch
         log.exception("case %s failed", job.case_id)
-        return JobResult(case_id=job.case_id, source=job.source, input_hash=job.input_hash, ok=False,
-                         inputs=job.inputs,
-                         message=mask_text(f"{type(exc).__name__}: {exc}"), seconds=time.monotonic() - t0,
-                         peak_rss_mb=_peak_rss_mb(), worker_pid=os.getpid())
+        return _failure(job, exc, time.monotonic() - t0)
+
+
+def _failure(job: ApplicantJob, exc: BaseException, seconds: float = 0.0) -> JobResult:
+    """The result of an applicant credcase failed on: a case file that says so."""
+    case = casefile.failed_case(job.case_id, job.source, exc)
+    return JobResult(case_id=job.case_id, source=job.source, input_hash=job.input_hash, ok=False,
+                     inputs=job.inputs, case_json=casefile.case_json(case), message=mask_text(f"{type(exc).__name__}: {exc}"),
+                     seconds=seconds, peak_rss_mb=_peak_rss_mb(), worker_pid=os.getpid())
 
 
 def _peak_rss_mb() -> float:
@@ -220,6 +227,8 @@ class Engine(Protocol):
 
     def wait_first(self, pending: set[Any]) -> tuple[set[Any], set[Any]]: ...
 
+    def restart(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -227,12 +236,10 @@ class LocalEngine:
     """A pool of spawned worker processes on this machine."""
 
     def __init__(self, workers: int, log_dir: Path | None = None) -> None:
-        import multiprocessing as mp
-
         # spawn: no inherited locks or engine state; each worker loads its OCR engines once
+        self._workers, self._initargs = workers, (str(log_dir) if log_dir else None, os.getpid())
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=worker_init,
-                                        initargs=(str(log_dir) if log_dir else None, os.getpid()))
+                                        initializer=worker_init, initargs=self._initargs)
 
     def submit(self, job: ApplicantJob) -> Future[JobResult]:
         return self.pool.submit(process_job, job)
@@ -241,6 +248,12 @@ class LocalEngine:
     def wait_first(pending: set[Any]) -> tuple[set[Any], set[Any]]:
         done, rest = wait(pending, return_when=FIRST_COMPLETED)
         return set(done), set(rest)
+
+    def restart(self) -> None:
+        """A worker died (killed, out of memory): the pool is broken; start a new one."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=mp.get_context("spawn"),
+                                        initializer=worker_init, initargs=self._initargs)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -278,6 +291,9 @@ class DaskEngine:
 
         done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
         return set(done), set(rest)
+
+    def restart(self) -> None:
+        """Dask replaces a dead worker itself."""
 
     def close(self) -> None:
         self.client.close()
@@ -347,21 +363,41 @@ def _ingest(applicants: list[tuple[str, list[Path]]], archive: Path, out_dir: Pa
 
 
 def _drain(runner: Engine, jobs: list[ApplicantJob], workers: int, on_result: Callable[[JobResult], None]) -> None:
-    """Keep a bounded number of jobs in flight so memory stays flat however large the archive."""
-    pending: set[Future] = set()
+    """Keep a bounded number of jobs in flight so memory stays flat however large the archive.
+    A job whose worker died is run once more in a new pool (the jobs beside it died with the
+    pool through no fault of their own); failing again, it is a failed case."""
+    inflight: dict[Any, tuple[ApplicantJob, int]] = {}
     queue = iter(jobs)
     limit = workers * 2
-    for job in queue:
-        pending.add(runner.submit(job))
-        if len(pending) >= limit:
-            break
-    while pending:
-        done, pending = runner.wait_first(pending)
+
+    def submit(job: ApplicantJob, attempt: int) -> None:
+        try:
+            inflight[runner.submit(job)] = (job, attempt)
+        except BrokenExecutor:
+            runner.restart()
+            inflight[runner.submit(job)] = (job, attempt)
+
+    for job in itertools.islice(queue, limit):
+        submit(job, 0)
+    while inflight:
+        done, _rest = runner.wait_first(set(inflight))
         for fut in done:
-            on_result(fut.result())
+            job, attempt = inflight.pop(fut)
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 — the worker died, or Dask lost it
+                log.warning("case %s: worker lost (%s)%s", job.case_id, type(exc).__name__,
+                            "; running it again" if attempt == 0 else "")
+                if isinstance(exc, BrokenExecutor):
+                    runner.restart()
+                if attempt == 0:
+                    submit(job, 1)
+                    continue
+                res = _failure(job, exc)
+            on_result(res)
             nxt = next(queue, None)
             if nxt is not None:
-                pending.add(runner.submit(nxt))
+                submit(nxt, 0)
 
 
 def _finish(res: JobResult, store: RunStore, cases_dir: Path, summary: IngestSummary,
@@ -370,12 +406,16 @@ def _finish(res: JobResult, store: RunStore, cases_dir: Path, summary: IngestSum
     summary.ocr_seconds += res.ocr_seconds
     summary.worker_seconds += res.seconds
     summary.peak_rss_mb = max(summary.peak_rss_mb, res.peak_rss_mb)
-    if not res.ok or res.case_json is None:
+    if not res.ok:
         summary.failed += 1
-        store.record(CaseRecord(res.case_id, res.source, res.input_hash, "failed", None, 0, 1, [], res.message,
-                                [str(p) for p in res.inputs]))
+        if res.case_json is not None:  # the case file says it failed: never only a line in summary.csv
+            failed = CaseFile.model_validate_json(res.case_json)
+            casefile.write_case(failed, cases_dir / f"{res.case_id}.json", sources=res.inputs)
+        store.record(CaseRecord(res.case_id, res.source, res.input_hash, "failed", "processing_failed", 0, 1,
+                                ["PROCESSING_FAILED"], res.message, [str(p) for p in res.inputs]))
         progress.advance(res.case_id, 0, "failed", failed=True)
         return
+    assert res.case_json is not None
     case = CaseFile.model_validate_json(res.case_json)
     changed, _earlier = flag_collisions(case, store, cases_dir)
     html: str | bool = True if changed or not res.html else res.html  # a new flag: render again

@@ -13,18 +13,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.core.flags import make_flag
 from pipeline.core.models import (
     CaseFile,
     Comparison,
     Document,
+    Evidence,
     FileError,
     Fingerprint,
     Flag,
     PageInfo,
+    Recommendation,
     SourceFile,
     ToolVersions,
 )
-from pipeline.core.privacy import atomic_write_text
+from pipeline.core.privacy import atomic_write_text, mask_text
 from pipeline.core.stages import Assessment
 from pipeline.report import render_case_html
 
@@ -48,6 +51,18 @@ def tool_versions(engines: dict[str, str | None], catalog_batch: str | None) -> 
     """credcase, the OCR engines (as pipeline.ocr reports them) and the catalogue batch."""
     return ToolVersions(credcase=__version__, tesseract=engines.get("tesseract"), rapidocr=engines.get("rapidocr"),
                         catalog_batch=catalog_batch)
+
+
+def failed_case(case_id: str, source: str, exc: BaseException) -> CaseFile:
+    """The case file of an applicant credcase failed on (a bug, not the applicant's paper): it
+    says so, and that the case must be run again — never a plausible-looking recommendation."""
+    reason = type(exc).__name__
+    flag = make_flag("PROCESSING_FAILED", [Evidence(file=source, page=1)], reason_zh=reason, reason_en=reason)
+    error = FileError(file=source, code="PROCESSING_FAILED", message_zh=flag.message_zh, message_en=flag.message_en,
+                      detail=mask_text(f"{reason}: {exc}")[:300])
+    return CaseFile(case_id=case_id, source=source, processed_at=datetime.now(UTC), flags=[flag],
+                    recommendation=Recommendation.PROCESSING_FAILED, errors=[error],
+                    versions=ToolVersions(credcase=__version__))
 
 
 def add_flags(case: CaseFile, flags: list[Flag]) -> bool:

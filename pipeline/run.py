@@ -12,6 +12,7 @@ of pages; the report re-renders the thumbnails it needs from the sources.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ import extractors
 from pipeline import casefile, checks, classify, forensics, ingest, ocr, pages, qualify
 from pipeline.core.errors import InputFileError, OcrEngineMissing
 from pipeline.core.flags import make_flag
-from pipeline.core.inputs import file_error
+from pipeline.core.inputs import file_error, input_settings
 from pipeline.core.models import (
     CaseFile,
     DocType,
@@ -88,12 +89,26 @@ class Reading:
 def read_files(files: list[LoadedFile], router: ocr.OcrRouter) -> Reading:
     """Every page of every file, one at a time. A page or a file that fails — in any stage,
     with any error — becomes that page's or file's error; the rest goes on."""
+    limits = input_settings().limits
     out = Reading()
     for f in files:
         out.sources.append(f.source)
+        if len(out.pages) >= limits.max_pages_per_applicant:
+            out.errors.append(file_error(f.source.path, "APPLICANT_PAGE_LIMIT",
+                                         str(limits.max_pages_per_applicant)).to_file_error())
+            continue
         out.flags.extend(forensics.screen_file(f))
+        started = time.monotonic()
         try:
             for page in pages.iter_pages(f):
+                if time.monotonic() - started > limits.max_seconds_per_file:
+                    out.errors.append(file_error(f.source.path, "FILE_TIME_LIMIT", f"{limits.max_seconds_per_file:.0f}",
+                                                 page.number).to_file_error())
+                    break
+                if len(out.pages) >= limits.max_pages_per_applicant:
+                    out.errors.append(file_error(f.source.path, "APPLICANT_PAGE_LIMIT",
+                                                 str(limits.max_pages_per_applicant), page.number).to_file_error())
+                    break
                 try:
                     info, flags = read_page(page, router)
                 except (InputFileError, OcrEngineMissing):

@@ -22,6 +22,8 @@ class Limits(_Strict):
     max_image_pixels: int
     max_pages_per_file: int
     max_page_pixels: int
+    max_pages_per_applicant: int
+    max_seconds_per_file: float
     max_render_pixels: int
     zip_max_members: int
     zip_max_total_bytes: int

@@ -64,6 +64,7 @@ class Recommendation(StrEnum):
     RETURN_FOR_MATERIALS = "return_for_materials"
     REFER_FOR_INVESTIGATION = "refer_for_investigation"
     INELIGIBLE = "ineligible"
+    PROCESSING_FAILED = "processing_failed"  # 1.1: credcase itself failed on this applicant: run again
 
 
 class MaterialStatus(StrEnum):

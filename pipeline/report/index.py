@@ -47,7 +47,8 @@ class IndexRow(BaseModel):
         rec_value = getattr(rec, "recommendation", None) or ("failed" if getattr(rec, "status", "") != "done"
                                                              else "")
         href = None
-        if getattr(rec, "status", "done") == "done":
+        failed_with_case = cases_dir is not None and (Path(cases_dir) / f"{rec.case_id}.html").exists()
+        if getattr(rec, "status", "done") == "done" or failed_with_case:
             href = f"{Path(cases_dir).name if cases_dir else 'cases'}/{rec.case_id}.html"
         return cls(case_id=rec.case_id, source=getattr(rec, "source", ""), recommendation=rec_value,
                    flag_counts=dict(counts), critical=critical, errors=int(getattr(rec, "n_errors", 0) or 0),
