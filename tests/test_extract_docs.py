@@ -13,7 +13,7 @@ import re
 import pytest
 
 from extractors import extract
-from extractors.education import check_degree_number, check_diploma_number
+from extractors._shared.cert_numbers import check_degree_number, check_diploma_number
 from pipeline.core.models import DocType, Document, DocumentFile, OcrLine, OcrResult, PageCues, PageInfo
 
 ENGINES = ["tesseract", "rapidocr"]
@@ -566,7 +566,7 @@ def test_date_forms_round_trip_property():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from extractors._common_docs import find_dates
+    from pipeline.core.dates import find_dates
 
     @settings(max_examples=150, deadline=None)
     @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2049, 12, 31)))
@@ -598,7 +598,7 @@ def test_extractors_never_raise_on_empty_or_foreign_pages(doc_type):
     """A misclassified or blank page yields few fields, never an exception (called directly,
     without the registry's safety net)."""
     from extractors import registered
-    from extractors.base import DocContext
+    from extractors._shared.context import DocContext
 
     fn = registered()[doc_type]
     blank = make_page([])

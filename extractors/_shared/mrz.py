@@ -14,15 +14,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from importlib import resources
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pipeline.core.codes import mrz_check_digit
-from pipeline.core.errors import DataFileError
+from pipeline.core.datafiles import load_bundled
 
-_DATA_FILE = "data/mrz.yaml"
 FORMATS = {"TD3": (2, 44), "TD2": (2, 36), "TD1": (3, 30)}
 
 
@@ -35,11 +32,7 @@ class MrzConfusions(BaseModel):
 
 @cache
 def confusions() -> MrzConfusions:
-    text = resources.files("extractors").joinpath(_DATA_FILE).read_text(encoding="utf-8")
-    try:
-        return MrzConfusions.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:
-        raise DataFileError(f"extractors/{_DATA_FILE} 格式错误", f"extractors/{_DATA_FILE} is invalid: {exc}") from exc
+    return load_bundled("extractors", "data/mrz.yaml", MrzConfusions)
 
 
 # --------------------------------------------------------------------------- cleaning
