@@ -14,11 +14,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from catalog.matcher import Matcher, get_matcher
-from pipeline.core.errors import DataFileError
+from pipeline.core.datafiles import load_path
 
 DEFAULT_CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "match_cases.yaml"
 
@@ -50,15 +49,12 @@ class CaseReport:
         return self.positives_ok / self.positives if self.positives else 1.0
 
 
+class MatchCases(BaseModel):
+    cases: list[MatchCase] = []
+
+
 def load_cases(path: Path = DEFAULT_CASES) -> list[MatchCase]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    out = []
-    for i, c in enumerate(raw.get("cases", [])):
-        try:
-            out.append(MatchCase.model_validate(c))
-        except ValidationError as exc:
-            raise DataFileError(f"案例文件 {path} 第 {i + 1} 条无效", f"case file {path}, case #{i + 1}: {exc}") from exc
-    return out
+    return load_path(path, MatchCases).cases
 
 
 def evaluate(cases: list[MatchCase], matcher: Matcher) -> CaseReport:
