@@ -1,4 +1,4 @@
-"""D2 extractors on stored OCR lines: education, CSCSE, qualification certificate, social
+"""The non-identity extractors on stored OCR lines: education, CSCSE, qualification certificate, social
 insurance, labour contract, work permit, application form.
 
 Pages are built from realistic OCR output in the two shapes the engines produce:
@@ -538,7 +538,7 @@ def test_foreign_diploma_with_border_marks_between_lines():
         ("Master of Engineering", "Electrical Engineering", "DEU", "2018-06-15")
 
 
-# --------------------------------------------------------------------------- date forms the base normaliser leaves to D2
+# --------------------------------------------------------------------------- date forms beyond the common ones (pipeline.core.dates.find_dates)
 
 _CN_DIGIT = "〇一二三四五六七八九"
 
@@ -588,12 +588,12 @@ def test_date_forms_round_trip_property():
     check()
 
 
-MINE = [DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE, DocType.OVERSEAS_DEGREE_CERTIFICATION,
+NON_IDENTITY = [DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE, DocType.OVERSEAS_DEGREE_CERTIFICATION,
         DocType.QUALIFICATION_CERTIFICATE, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT,
         DocType.WORK_PERMIT, DocType.APPLICATION_FORM]
 
 
-@pytest.mark.parametrize("doc_type", MINE)
+@pytest.mark.parametrize("doc_type", NON_IDENTITY)
 def test_extractors_never_raise_on_empty_or_foreign_pages(doc_type):
     """A misclassified or blank page yields few fields, never an exception (called directly,
     without the registry's safety net)."""
