@@ -11,6 +11,7 @@ import argparse
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def evaluate(cases: list[MatchCase], matcher: Matcher) -> CaseReport:
 
 
 def queries_per_second(matcher: Matcher, queries: list[tuple[str, str | None]], seconds: float = 2.0,
-                       clock=time.perf_counter) -> float:
+                       clock: Callable[[], float] = time.perf_counter) -> float:
     """Best pass over the queries within `seconds` (the machine is shared: the best pass is the
     least disturbed one, as with timeit). `clock=time.process_time` counts only this process's
     CPU time, i.e. queries per second of one busy core whatever the other load."""

@@ -22,7 +22,7 @@ from functools import cache
 from rapidfuzz.distance import Levenshtein
 
 from extractors import register
-from extractors._shared.context import DocContext
+from extractors._shared.context import DocContext, Line
 from extractors._shared.labels import all_labels, labels_for, pattern_for
 from extractors._shared.mrz import MrzResult, find_mrz
 from extractors._shared.sex import SEX_MARK, parse_sex
@@ -52,7 +52,7 @@ def _number_ok(text: str) -> bool:
     return m is not None and sum(c.isdigit() for c in m.group(1)) >= 5
 
 
-def _mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list) -> dict[str, ExtractedField]:
+def _mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list[Line]) -> dict[str, ExtractedField]:
     ev = ctx.evidence(refs)
     conf = round(min(r.conf for r in refs) if refs else 0.5, 3)
 
@@ -184,7 +184,7 @@ def _nationality(text: str) -> str:
     return m.group(1) if m else text.strip()
 
 
-def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResult, refs: list) -> None:
+def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResult, refs: list[Line]) -> None:
     """Fields the printed zone did not give, from the MRZ where its check passes."""
     ev = ctx.evidence(refs)
     conf = round(min(r.conf for r in refs) if refs else 0.5, 3) * 0.95
@@ -202,7 +202,7 @@ def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResul
             out[field] = ExtractedField(value=value, raw=raw, confidence=conf, evidence=ev, method=f"mrz:{mrz.format}")
 
 
-def _upright(ctx: DocContext, mrz_refs: list) -> DocContext:
+def _upright(ctx: DocContext, mrz_refs: list[Line]) -> DocContext:
     """A data page whose MRZ sits at the top was read upside down (the OCR turned the lines but
     not the page): read its printed zone in mirrored geometry, so "below the label" holds."""
     if not mrz_refs or not ctx.pages:

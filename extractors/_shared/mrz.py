@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -227,17 +228,20 @@ def _parse_td1(fmt: str, ls: list[str], raw: list[str], repairs: list[str], toda
 # --------------------------------------------------------------------------- finding
 
 
+R = TypeVar("R")
+
+
 @dataclass
-class MrzCandidate:
+class MrzCandidate(Generic[R]):
     text: str  # cleaned
     raw: str
-    refs: list[object] = field(default_factory=list)  # caller's line objects (for evidence)
+    refs: list[R] = field(default_factory=list)  # caller's line objects (for evidence)
 
 
-def find_mrz(lines: list[tuple[str, object]], today: date | None = None) -> tuple[MrzResult, list[object]] | None:
+def find_mrz(lines: list[tuple[str, R]], today: date | None = None) -> tuple[MrzResult, list[R]] | None:
     """Find and parse the MRZ among OCR lines given as (text, ref) in reading order. Returns the
     parse (preferring one whose checks pass) and the refs of the lines used."""
-    cands: list[MrzCandidate] = []
+    cands: list[MrzCandidate[R]] = []
     for text, ref in lines:
         t = clean_line(text)
         if _looks_like_mrz(t):
@@ -248,7 +252,7 @@ def find_mrz(lines: list[tuple[str, object]], today: date | None = None) -> tupl
                 cands[-1].refs.append(ref)
                 continue
             cands.append(MrzCandidate(t, text, [ref]))
-    best: tuple[MrzResult, list[object]] | None = None
+    best: tuple[MrzResult, list[R]] | None = None
     best_score = -1.0
     for size in (2, 3):
         for i in range(len(cands) - size + 1):
