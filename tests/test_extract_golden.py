@@ -2,8 +2,9 @@
 
 tests/golden/<doc_type>-<layout>.json: one rendered document per layout family, read once by the
 real OCR (tests/golden/make_golden.py); every field value is asserted, and no field may appear
-or vanish. tests/golden/regressions/<bug>.json: the OCR lines of one fixed bug and the values
-that show it stays fixed (only those fields are asserted).
+or vanish. tests/golden/regressions/<bug>.json: one bug the history records as fixed (`bug`,
+`fixed_in` names the commit), the OCR lines that showed it as [text, [x0, y0, x1, y1], conf] per
+page, and the values that show it stays fixed (only those fields are asserted).
 """
 
 from __future__ import annotations
