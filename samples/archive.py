@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.datafiles import load_bundled
 from pipeline.core.privacy import atomic_write_text, private_dir
+from pipeline.core.text import is_cjk
 from samples import degrade as dg
 from samples import writers
 from samples.defects import (
@@ -523,7 +524,7 @@ def _edit_mrz(rd: Any, change: str) -> bool:
 
 
 def _font_for(text: str, px: int, family: str = "sans") -> ImageFont.FreeTypeFont:
-    cjk = any("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in text)
+    cjk = any(is_cjk(c) for c in text)
     if family == "mono" and not cjk:
         return ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", px)
     if cjk:
