@@ -11,14 +11,14 @@ import argparse
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from catalog.matcher import Matcher, get_matcher
-from pipeline.core.errors import DataFileError
+from pipeline.core.datafiles import load_path
 
 DEFAULT_CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "match_cases.yaml"
 
@@ -50,15 +50,12 @@ class CaseReport:
         return self.positives_ok / self.positives if self.positives else 1.0
 
 
+class MatchCases(BaseModel):
+    cases: list[MatchCase] = []
+
+
 def load_cases(path: Path = DEFAULT_CASES) -> list[MatchCase]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    out = []
-    for i, c in enumerate(raw.get("cases", [])):
-        try:
-            out.append(MatchCase.model_validate(c))
-        except ValidationError as exc:
-            raise DataFileError(f"案例文件 {path} 第 {i + 1} 条无效", f"case file {path}, case #{i + 1}: {exc}") from exc
-    return out
+    return load_path(path, MatchCases).cases
 
 
 def evaluate(cases: list[MatchCase], matcher: Matcher) -> CaseReport:
@@ -92,7 +89,7 @@ def evaluate(cases: list[MatchCase], matcher: Matcher) -> CaseReport:
 
 
 def queries_per_second(matcher: Matcher, queries: list[tuple[str, str | None]], seconds: float = 2.0,
-                       clock=time.perf_counter) -> float:
+                       clock: Callable[[], float] = time.perf_counter) -> float:
     """Best pass over the queries within `seconds` (the machine is shared: the best pass is the
     least disturbed one, as with timeit). `clock=time.process_time` counts only this process's
     CPU time, i.e. queries per second of one busy core whatever the other load."""

@@ -1,8 +1,9 @@
 """Load and validate a catalogue batch file (the policy's Appendix 1 as data).
 
 Batches change over time, so each one is a YAML file checked on load; every problem names
-the file and the entry, and all problems are reported at once so a clerk can fix a batch in
-one pass.
+the file, the line and the entry, and all problems are reported at once so a clerk can fix a
+batch in one pass (the YAML is read by pipeline.core.datafiles, which also refuses a key
+written twice).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.core.datafiles import line_of, load_path, read_yaml
 from pipeline.core.errors import DataFileError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -109,11 +111,7 @@ class _Vocabulary(BaseModel):
 
 @functools.lru_cache(maxsize=1)
 def _vocabulary() -> _Vocabulary:
-    raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
-    try:
-        return _Vocabulary.model_validate(raw)
-    except ValidationError as exc:
-        raise DataFileError(f"数据文件无效：{VOCABULARY_FILE}", f"invalid data file {VOCABULARY_FILE}: {exc}") from exc
+    return load_path(VOCABULARY_FILE, _Vocabulary)
 
 
 def _label(raw: Any, index: int) -> tuple[str, str]:
@@ -124,47 +122,67 @@ def _label(raw: Any, index: int) -> tuple[str, str]:
     return f"第 {index + 1} 个条目", f"entry #{index + 1}"
 
 
-def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
+class _Problems:
+    """Problems of one batch as (zh, en) pairs, each led by the line it is on."""
+
+    def __init__(self, node: yaml.Node | None) -> None:
+        self.node = node
+        self.found: list[tuple[str, str]] = []
+
+    def add(self, loc: tuple[int | str, ...], zh: str, en: str) -> None:
+        line = line_of(self.node, loc) if loc else None
+        self.found.append((f"第 {line} 行，{zh}", f"line {line}, {en}") if line else (zh, en))
+
+
+def _check(raw: Any, node: yaml.Node | None) -> list[tuple[str, str]]:
     """All problems of a parsed batch, as (zh, en) pairs; empty when the batch is valid."""
-    problems: list[tuple[str, str]] = []
+    out = _Problems(node)
+    _check_into(raw, out)
+    return out.found
+
+
+def _check_into(raw: Any, problems: _Problems) -> None:
     if not isinstance(raw, dict):
-        return [("文件顶层应为映射（batch_id、effective_date、source、entries）",
-                 "top level must be a mapping (batch_id, effective_date, source, entries)")]
+        problems.add((), "文件顶层应为映射（batch_id、effective_date、source、entries）",
+                     "top level must be a mapping (batch_id, effective_date, source, entries)")
+        return
     for key in ("batch_id", "effective_date", "source", "entries"):
         if key not in raw or raw[key] in (None, ""):
-            problems.append((f"缺少文件头字段 {key}", f"missing header field {key}"))
+            problems.add((key,) if key in raw else (), f"缺少文件头字段 {key}", f"missing header field {key}")
     try:
         _Header.model_validate({k: raw.get(k) for k in ("batch_id", "effective_date", "source")
                                 if raw.get(k) not in (None, "")})
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
-            problems.append((f"文件头字段 {loc} 无效（{err['msg']}）", f"header field {loc}: {err['msg']}"))
+            problems.add(tuple(err["loc"]), f"文件头字段 {loc} 无效（{err['msg']}）", f"header field {loc}: {err['msg']}")
     entries = raw.get("entries") or []
     if not isinstance(entries, list):
-        return problems + [("entries 应为列表", "entries must be a list")]
+        problems.add(("entries",), "entries 应为列表", "entries must be a list")
+        return
     vocab = _vocabulary()
     seen: dict[Any, int] = {}
     for i, e in enumerate(entries):
         zh, en = _label(e, i)
+        at = ("entries", i)
         if not isinstance(e, dict):
-            problems.append((f"{zh}：应为映射", f"{en}: must be a mapping"))
+            problems.add(at, f"{zh}：应为映射", f"{en}: must be a mapping")
             continue
         for f in REQUIRED_ENTRY_FIELDS:
             if e.get(f) in (None, ""):
-                problems.append((f"{zh}：缺少字段 {f}", f"{en}: missing field {f}"))
+                problems.add(at, f"{zh}：缺少字段 {f}", f"{en}: missing field {f}")
         if isinstance(e.get("id"), int):
             if e["id"] in seen:
-                problems.append((f"{zh}：序号 {e['id']} 重复（与第 {seen[e['id']] + 1} 个条目）",
-                                 f"{en}: duplicate number {e['id']} (also entry #{seen[e['id']] + 1})"))
+                problems.add((*at, "id"), f"{zh}：序号 {e['id']} 重复（与第 {seen[e['id']] + 1} 个条目）",
+                             f"{en}: duplicate number {e['id']} (also entry #{seen[e['id']] + 1})")
             else:
                 seen[e["id"]] = i
         if e.get("title") not in (None, "") and e["title"] not in vocab.titles:
-            problems.append((f"{zh}：未知的专业技术资格「{e['title']}」（可用：{'、'.join(vocab.titles)}）",
-                             f"{en}: unknown title '{e['title']}' (valid: {', '.join(vocab.titles)})"))
+            problems.add((*at, "title"), f"{zh}：未知的专业技术资格「{e['title']}」（可用：{'、'.join(vocab.titles)}）",
+                         f"{en}: unknown title '{e['title']}' (valid: {', '.join(vocab.titles)})")
         if e.get("series") not in (None, "") and e["series"] not in vocab.series:
-            problems.append((f"{zh}：未知的系列「{e['series']}」（可用：{'、'.join(vocab.series)}）",
-                             f"{en}: unknown series '{e['series']}' (valid: {', '.join(vocab.series)})"))
+            problems.add((*at, "series"), f"{zh}：未知的系列「{e['series']}」（可用：{'、'.join(vocab.series)}）",
+                         f"{en}: unknown series '{e['series']}' (valid: {', '.join(vocab.series)})")
         try:
             CatalogEntry.model_validate(e)
         except ValidationError as exc:
@@ -172,17 +190,17 @@ def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
                 loc = ".".join(str(p) for p in err["loc"])
                 if err["type"] == "missing":
                     continue  # already reported above in both languages
-                problems.append((f"{zh}：字段 {loc} 无效（{err['msg']}）", f"{en}: field {loc}: {err['msg']}"))
+                problems.add((*at, *err["loc"]), f"{zh}：字段 {loc} 无效（{err['msg']}）", f"{en}: field {loc}: {err['msg']}")
     for key in ("near_misses", "other_issuers"):
         if not isinstance(raw.get(key) or [], list):
-            problems.append((f"{key} 应为列表", f"{key} must be a list"))
+            problems.add((key,), f"{key} 应为列表", f"{key} must be a list")
     for i, oi in enumerate(raw.get("other_issuers") or [] if isinstance(raw.get("other_issuers"), list) else []):
         try:
             OtherIssuer.model_validate(oi)
         except ValidationError as exc:
             name = oi.get("name", f"#{i + 1}") if isinstance(oi, dict) else f"#{i + 1}"
-            problems.append((f"其他机构 {name} 无效：{exc.errors()[0]['msg']}",
-                             f"other issuer {name} invalid: {exc.errors()[0]['msg']}"))
+            problems.add(("other_issuers", i), f"其他机构 {name} 无效：{exc.errors()[0]['msg']}",
+                         f"other issuer {name} invalid: {exc.errors()[0]['msg']}")
     nm_raw = raw.get("near_misses")
     near_misses: list[Any] = nm_raw if isinstance(nm_raw, list) else []
     for i, nm in enumerate(near_misses):
@@ -190,37 +208,36 @@ def _check(raw: Any, file: Path) -> list[tuple[str, str]]:
             NearMiss.model_validate(nm)
         except ValidationError as exc:
             name = nm.get("name", f"#{i + 1}") if isinstance(nm, dict) else f"#{i + 1}"
-            problems.append((f"近似资格 {name} 无效：{exc.errors()[0]['msg']}",
-                             f"near miss {name} invalid: {exc.errors()[0]['msg']}"))
+            problems.add(("near_misses", i), f"近似资格 {name} 无效：{exc.errors()[0]['msg']}",
+                         f"near miss {name} invalid: {exc.errors()[0]['msg']}")
         else:
             for n in nm.get("near", []):
                 if n not in seen:
-                    problems.append((f"近似资格 {nm['name']} 引用了不存在的序号 {n}",
-                                     f"near miss {nm['name']} refers to unknown entry {n}"))
-    return problems
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~20x faster on the 3,000-line batch
+                    problems.add(("near_misses", i, "near"), f"近似资格 {nm['name']} 引用了不存在的序号 {n}",
+                                 f"near miss {nm['name']} refers to unknown entry {n}")
 
 
 def _parse(path: Path) -> tuple[Any, list[tuple[str, str]]]:
+    """The parsed batch and its problems (all of them, each with its line)."""
     try:
-        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader), []  # noqa: S506 (safe loader)
-    except OSError as exc:
-        return None, [(f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")]
-    except yaml.YAMLError as exc:
-        return None, [(f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}")]
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        return None, [(f"无法读取文件：{reason}", f"cannot read file: {reason}")]
+    try:
+        raw, node = read_yaml(text, str(path))
+    except DataFileError as exc:
+        return None, [(f"YAML 语法错误：{exc.message_zh}", f"YAML syntax error: {exc.message_en}")]
+    return raw, _check(raw, node)
 
 
 def validate_file(path: Path) -> list[tuple[str, str]]:
     """Problems of a batch file (empty list: valid). Never raises for bad content."""
-    raw, problems = _parse(path)
-    return problems or _check(raw, Path(path))
+    return _parse(path)[1]
 
 
 def _load_uncached(path: Path) -> Catalog:
     raw, problems = _parse(path)
-    problems = problems or _check(raw, path)
     if problems:
         zh = "；".join(p[0] for p in problems)
         en = "; ".join(p[1] for p in problems)

@@ -19,18 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
 from catalog.loader import DATA_DIR, Catalog, CatalogEntry, load_catalog
-from pipeline.core.errors import DataFileError
+from pipeline.core.datafiles import load_path
 from pipeline.core.models import CatalogMatch, MatchCandidate, MatchStatus
+from pipeline.core.text import HAN
 
 SETTINGS_FILE = DATA_DIR / "matcher.yaml"
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(f"[{HAN}]")
 _PAREN = re.compile(r"\([^)]*\)")
-_SPLIT = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+_SPLIT = re.compile(f"[^0-9a-z{HAN}]+")
 _HYPHEN_BREAK = re.compile(r"[-\u00ad‐‑]\s*\n\s*")
 
 
@@ -57,10 +57,7 @@ class MatcherSettings(BaseModel):
 
 @functools.lru_cache(maxsize=1)
 def load_settings() -> MatcherSettings:
-    try:
-        return MatcherSettings.model_validate(yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise DataFileError(f"匹配参数文件无效：{SETTINGS_FILE}", f"invalid matcher settings {SETTINGS_FILE}: {exc}") from exc
+    return load_path(SETTINGS_FILE, MatcherSettings)
 
 
 class Folder:

@@ -5,7 +5,7 @@ one entry in pipeline/data/doc_types.yaml. Modules in this package are discovere
 imported on first use, so nothing else needs editing.
 
     from extractors import register
-    from extractors.base import DocContext
+    from extractors._shared.context import DocContext
 
     @register(DocType.DIPLOMA)
     def extract_diploma(ctx: DocContext) -> dict[str, ExtractedField]: ...
@@ -19,17 +19,21 @@ import pkgutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pipeline.core.errors import ConfigError
 from pipeline.core.models import DocType, Document, ExtractedField, PageInfo
 
 if TYPE_CHECKING:
-    from extractors.base import DocContext
+    from extractors._shared.context import DocContext
 
 log = logging.getLogger(__name__)
 
 Extractor = Callable[["DocContext"], dict[str, ExtractedField]]
 _REGISTRY: dict[DocType, Extractor] = {}
-_HELPERS = {"base", "normalize", "idnumber", "mrz"}
 _loaded = False
+
+
+class UnknownDocTypeError(ConfigError):
+    """No extractor is registered for a doc type; the message lists the registered ones."""
 
 
 def register(doc_type: DocType) -> Callable[[Extractor], Extractor]:
@@ -47,7 +51,7 @@ def _load_all() -> None:
     if _loaded:
         return
     for mod in pkgutil.iter_modules(__path__):
-        if mod.name.startswith("_") or mod.name in _HELPERS:
+        if mod.name.startswith("_"):  # _shared: the steps the extractors share
             continue
         importlib.import_module(f"{__name__}.{mod.name}")
     _loaded = True
@@ -60,8 +64,6 @@ def registered() -> dict[DocType, Extractor]:
 
 
 def get_extractor(doc_type: DocType | str) -> Extractor:
-    from extractors.base import UnknownDocTypeError
-
     reg = registered()
     valid = ", ".join(sorted(str(d) for d in reg))
     try:
@@ -79,7 +81,7 @@ def extract(doc: Document, pages: list[PageInfo]) -> dict[str, ExtractedField]:
 
     An extractor that crashes on odd OCR output must not stop the batch: the error is
     logged and the document gets no fields (the checks then report what is missing)."""
-    from extractors.base import DocContext, pages_of
+    from extractors._shared.context import DocContext, pages_of
 
     if doc.doc_type == DocType.UNKNOWN:
         return {}
@@ -92,4 +94,4 @@ def extract(doc: Document, pages: list[PageInfo]) -> dict[str, ExtractedField]:
         return {}
 
 
-__all__ = ["Extractor", "extract", "get_extractor", "register", "registered"]
+__all__ = ["Extractor", "UnknownDocTypeError", "extract", "get_extractor", "register", "registered"]

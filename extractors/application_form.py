@@ -16,23 +16,16 @@ from __future__ import annotations
 import re
 
 from extractors import register
-from extractors._common_docs import (
-    clean_name,
-    compact,
-    field_labels,
-    find_dates,
-    labeled,
-    labeled_document_number,
-    labels_for,
-    sub_hit,
-)
-from extractors.base import DocContext, Hit, Line
-from extractors.normalize import parse_sex
-from extractors.resident_id_card import find_id_number, id_number_fields
+from extractors._shared.context import DocContext, Hit, Line, sub_hit
+from extractors._shared.employer import employer_pattern
+from extractors._shared.idnumber import find_id_number, id_number_fields
+from extractors._shared.labels import form_words, labeled, labeled_document_number, labels_for, pattern_for
+from extractors._shared.sex import parse_sex
+from extractors._shared.text import clean_name, compact
+from pipeline.core.dates import find_dates
 from pipeline.core.models import BBox, DocType, Evidence, ExtractedField
 
 DT = "application_form"
-COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|大学|学院)"
 SEAL_INSIDE = 0.3  # share of a seal's box that must lie in the 单位意见 cell
 CATALOG_NO = re.compile(r"(?:目录)?\s*序号\s*[:：]?\s*(?P<n>\d{1,3})|[(（]\s*(?P<m>\d{1,3})\s*[)）]|(?<![\d.\-/年月])(?P<k>\d{1,2})\s*$")
 
@@ -55,7 +48,7 @@ def parse_catalog_value(text: str) -> tuple[str, int | None]:
 
 def parse_requested(text: str) -> tuple[str | None, str | None]:
     """'工程师 机械工程' / '工程师（机械工程系列）' → ('工程师', '机械工程')."""
-    words = field_labels().application_form_words
+    words = form_words()
     t = compact(text)
     title = next((w for w in words.titles if w in t), None)
     rest = t.replace(title, "", 1) if title else t
@@ -67,7 +60,7 @@ def parse_requested(text: str) -> tuple[str | None, str | None]:
 
 
 def id_doc_type(text: str) -> str | None:
-    for dt, names in field_labels().application_form_words.id_types.items():
+    for dt, names in form_words().id_types.items():
         if any(n.lower() in text.lower() for n in names):
             return dt
     return None
@@ -123,7 +116,7 @@ def seal_field(ctx: DocContext) -> ExtractedField:
     # a grey photocopy keeps the seal only as a dark ring (classifier's grey_seals)
     found = [(s, "red_seal", 0.9) for s in seals] + [(s, "grey_ring", 0.7) for s in page.cues.grey_seals]
     for s, kind, weight in found:
-        sb: BBox = tuple(int(v) for v in s[:4])  # type: ignore[assignment]
+        sb: BBox = (int(s[0]), int(s[1]), int(s[2]), int(s[3]))
         area = _box_area(sb)
         if area > 0 and _inter(sb, box) / area >= SEAL_INSIDE:
             return ExtractedField(value=True, raw=str(list(sb)), confidence=round(weight * lab.conf + 0.1, 3),
@@ -137,13 +130,13 @@ def seal_field(ctx: DocContext) -> ExtractedField:
 @register(DocType.APPLICATION_FORM)
 def extract_application_form(ctx: DocContext) -> dict[str, ExtractedField]:
     out: dict[str, ExtractedField] = {}
-    name = labeled(ctx, DT, "name", pattern=r"[\u4e00-\u9fff·]{2,10}|[A-Z][A-Za-z ,.'\-]{2,40}")
+    name = labeled(ctx, DT, "name", pattern=pattern_for(DT, "name"))
     if name:
         out["name"] = ctx.field(clean_name(name.text), name)
     sex = labeled(ctx, DT, "sex")
     if sex and parse_sex(compact(sex.text)):
         out["sex"] = ctx.field(parse_sex(compact(sex.text)), sex)
-    phone = labeled(ctx, DT, "phone", pattern=r"[\d\-\s]{7,16}\d")
+    phone = labeled(ctx, DT, "phone", pattern=pattern_for(DT, "phone"))
     if phone:
         out["phone"] = ctx.field(re.sub(r"\s", "", phone.text), phone)
     idt = labeled(ctx, DT, "id_type")
@@ -160,7 +153,7 @@ def extract_application_form(ctx: DocContext) -> dict[str, ExtractedField]:
     emp = labeled(ctx, DT, "employer")
     if emp:
         t = _text(emp)
-        m = re.search(COMPANY, t)
+        m = employer_pattern(DT).search(t)
         if m:
             out["employer"] = ctx.field(m.group(0), emp)
             pos = (t[:m.start()] + " " + t[m.end():]).strip(" ,，/、;；")

@@ -1,10 +1,10 @@
-"""毕业证书 / foreign diploma: fields via extractors.education (shared with degree certificates)."""
+"""毕业证书 / foreign diploma: fields via extractors._shared.education (shared with degree certificates)."""
 
 from __future__ import annotations
 
 from extractors import register
-from extractors.base import DocContext
-from extractors.education import extract_education
+from extractors._shared.context import DocContext
+from extractors._shared.education import extract_education
 from pipeline.core.models import DocType, ExtractedField
 
 

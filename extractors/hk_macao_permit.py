@@ -1,139 +1,15 @@
-"""Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证, 回乡证).
-
-Fields (DESIGN names): name, name_latin ("SURNAME, GIVEN NAMES"), id_number, birth_date, sex,
-valid_until; plus valid_from, issuing_authority, renewals, and mrz_* when a machine-readable
-zone is printed. The Latin name is printed under the Chinese one without a label, in the
-Hong Kong order (surname first, often with a comma).
-
-`extract_permit` is shared with the Taiwan residents' permit (taiwan_permit.py): the two cards
-carry the same fields and differ in title and number format.
-"""
+"""Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证, 回乡证):
+read as the Taiwan residents' permit is (extractors._shared.permit); the number is H or M
+and 8 digits (10 on older cards)."""
 
 from __future__ import annotations
 
-import re
-
 from extractors import register
-from extractors.base import DocContext, Hit, Line, all_labels, field_labels
-from extractors.mrz import find_mrz
-from extractors.normalize import (
-    LONG_TERM_WORDS,
-    iso_date,
-    parse_date,
-    parse_date_range,
-    parse_sex,
-    repair_digits,
-)
+from extractors._shared.context import DocContext
+from extractors._shared.permit import extract_permit
 from pipeline.core.models import DocType, ExtractedField
-from pipeline.core.names import clean_chinese_name, format_latin_name, latin_tokens
-from pipeline.core.text import has_han
-
-_LABELS = "identity_labels.yaml"
-HK_MACAO_NUMBER = re.compile(r"(?<![A-Z0-9])([HM][0-9OIlSB]{8}(?:[0-9]{2})?)(?![A-Z0-9])")
-# "男/M", "女 / F", "/F" (a garbled label before it): the bilingual sex mark on permits and passports
-SEX_MARK = re.compile(r"(?:[男女]\s*/\s*[MF]|(?<=/)\s*[MF])(?![A-Za-z])")
-_LATIN_NAME_LINE = re.compile(r"^[A-Za-z][A-Za-z'\-. ]*(?:,\s*[A-Za-z][A-Za-z'\-. ]*)?$")
-
-
-def latin_name(text: str) -> str:
-    """'CHAN, TAI MAN' stays; 'CHAN TAI MAN' → 'CHAN, TAI MAN' (surname printed first)."""
-    if "," in text:
-        sur, _, given = text.partition(",")
-        return format_latin_name(sur, given)
-    toks = latin_tokens(text)
-    return format_latin_name(toks[0], " ".join(toks[1:])) if toks else ""
-
-
-def _latin_name_hit(ctx: DocContext, name_hit: Hit | None, labels: list[str], stops: list[str]) -> Hit | None:
-    hit = ctx.value_for(labels, stop_labels=stops, accept=lambda t: bool(_LATIN_NAME_LINE.match(t.strip())))
-    if hit:
-        return hit
-    if name_hit is not None:
-        ln = name_hit.lines[0]
-        for other in ctx.lines:  # beside or under the Chinese name (same box when OCR merged them)
-            if other.page_index != ln.page_index or other.index < ln.index:
-                continue
-            if other.bbox[1] - ln.bbox[3] > 2.5 * ln.height:
-                break
-            t = re.sub(r"[\u3400-\u9fff]+", " ", other.text).strip()
-            if (_LATIN_NAME_LINE.match(t) and len(latin_tokens(t)) >= 2
-                    and not re.search(r"PERMIT|RESIDENTS|NAME|DATE|SEX", t.upper())):
-                return Hit(t, other.bbox, [other], "near:name", 0.9)
-    for other in ctx.lines:  # "SURNAME, GIVEN" anywhere
-        t = other.text.strip()
-        if "," in t and _LATIN_NAME_LINE.match(t) and len(latin_tokens(t)) >= 2:
-            return Hit(t, other.bbox, [other], "regex:latin_name", 0.8)
-    return None
-
-
-def extract_permit(ctx: DocContext, section: str, number: re.Pattern[str]) -> dict[str, ExtractedField]:
-    labels = field_labels(_LABELS, section)
-    stops = all_labels(_LABELS, section)
-    out: dict[str, ExtractedField] = {}
-
-    name_hit = ctx.value_for(labels["name"], stop_labels=stops, accept=lambda t: len(clean_chinese_name(t)) >= 2)
-    if name_hit:
-        out["name"] = ctx.field(clean_chinese_name(name_hit.text), name_hit)
-    lat = _latin_name_hit(ctx, name_hit, labels["name_latin"], stops)
-    if lat:
-        out["name_latin"] = ctx.field(latin_name(lat.text), lat)
-
-    hit = ctx.value_for(labels["sex"], stop_labels=stops, accept=parse_sex) or ctx.search(SEX_MARK)
-    if hit:
-        out["sex"] = ctx.field(parse_sex(hit.text), hit)
-    hit = ctx.value_for(labels["birth_date"], stop_labels=stops, accept=lambda t: parse_date(t, repair=True))
-    if hit:
-        out["birth_date"] = ctx.field(iso_date(hit.text, repair=True), hit)
-
-    def _num(t: str) -> str | None:
-        m = number.search(re.sub(r"\s+", "", t).upper())
-        return m.group(1) if m else None
-
-    hit = ctx.value_for(labels["id_number"], stop_labels=stops, accept=_num)
-    if hit is None:
-        hit = ctx.search(number)
-    if hit:
-        raw_num = _num(hit.text) or hit.text
-        fixed = raw_num[0] + repair_digits(raw_num[1:]) if raw_num[:1].isalpha() else repair_digits(raw_num)
-        out["id_number"] = ctx.field(fixed, hit, method=hit.method + ("+repaired" if fixed != raw_num else ""))
-
-    if "id_number" in out and section == "hk_macao_permit":
-        prefix = str(out["id_number"].value)[:1]
-        if prefix in ("H", "M"):
-            out["nationality"] = ctx.derived("HKG" if prefix == "H" else "MAC", out["id_number"], "from:number_prefix")
-    elif section == "taiwan_permit" and "id_number" in out:
-        out["nationality"] = ctx.derived("TWN", out["id_number"], "from:document_type")
-
-    hit = ctx.value_for(labels["validity"], stop_labels=stops, accept=lambda t: parse_date_range(t)[0] is not None)
-    if hit:
-        start, end, long_term = parse_date_range(hit.text)
-        out["valid_from"] = ctx.field(start.isoformat() if start else None, hit)
-        if long_term:
-            word = next((w for w in LONG_TERM_WORDS if w in hit.text), "长期")
-            out["valid_until"] = ctx.field(None, hit, method=hit.method + "+long_term", raw=word)
-        else:
-            out["valid_until"] = ctx.field(end.isoformat() if end else None, hit)
-    hit = ctx.value_for(labels["issuing_authority"], stop_labels=stops, accept=has_han)
-    if hit:
-        out["issuing_authority"] = ctx.field(re.sub(r"\s+", "", hit.text), hit)
-    hit = ctx.value_for(labels["renewals"], stop_labels=stops, accept=lambda t: re.search(r"\d{1,2}", t))
-    if hit:
-        m = re.search(r"\d{1,2}", hit.text)
-        out["renewals"] = ctx.field(int(m.group(0)) if m else None, hit)
-
-    found = find_mrz([(ln.text, ln) for ln in ctx.lines])
-    if found:
-        mrz, refs = found
-        lines = [r for r in refs if isinstance(r, Line)]
-        ev = ctx.evidence(lines)
-        conf = round(min((r.conf for r in lines), default=0.5), 3)
-        raw = "\n".join(mrz.raw_lines)
-        for key, value in (("mrz_valid", mrz.valid), ("mrz_number", mrz.number), ("mrz_name", mrz.name),
-                           ("mrz_birth_date", mrz.birth_date), ("mrz_expiry_date", mrz.expiry_date)):
-            out[key] = ExtractedField(value=value, raw=raw, confidence=conf, evidence=ev, method=f"mrz:{mrz.format}")
-    return out
 
 
 @register(DocType.HK_MACAO_PERMIT)
 def extract_hk_macao_permit(ctx: DocContext) -> dict[str, ExtractedField]:
-    return extract_permit(ctx, "hk_macao_permit", HK_MACAO_NUMBER)
+    return extract_permit(ctx, "hk_macao_permit")

@@ -12,14 +12,16 @@ from __future__ import annotations
 import re
 
 from extractors import register
-from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled, labels_for
-from extractors.base import DocContext
-from extractors.resident_id_card import find_id_number, id_number_fields
+from extractors._shared.context import DocContext
+from extractors._shared.employer import employer_pattern
+from extractors._shared.idnumber import find_id_number, id_number_fields
+from extractors._shared.labels import labeled, labels_for, pattern_for
+from extractors._shared.prose import Prose
+from extractors._shared.text import clean_name, compact
+from pipeline.core.dates import find_dates
 from pipeline.core.models import DocType, ExtractedField
 
 DT = "labor_contract"
-COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|事务所)"
-NAME = r"[\u4e00-\u9fff·]{2,6}|[A-Z][A-Za-z ,.'\-]{2,40}"
 OPEN_ENDED = re.compile(r"无\s*固\s*定\s*期\s*限|法定\s*(?:的)?\s*(?:解除|终止)\s*(?:或终止)?\s*条件出现")
 TERM = re.compile(r"(?:期限|自)\s*:?\s*(?:自\s*)?(?P<a>[^,，。;；至到]{6,24}?)\s*(?:起)?\s*(?:至|到|-|—|~)\s*"
                   r"(?P<b>[^,，。;；]{4,30}?)\s*(?:止|为止|[,，。;；]|$)")
@@ -34,10 +36,10 @@ def extract_labor_contract(ctx: DocContext) -> dict[str, ExtractedField]:
     t = prose.text
     out: dict[str, ExtractedField] = {}
 
-    emp = labeled(ctx, DT, "employer", pattern=COMPANY) or labeled(ctx, DT, "employer")
+    emp = labeled(ctx, DT, "employer", pattern=employer_pattern(DT).pattern) or labeled(ctx, DT, "employer")
     if emp:
         out["employer"] = ctx.field(compact(emp.text).strip("()"), emp)
-    name = labeled(ctx, DT, "name", pattern=NAME)
+    name = labeled(ctx, DT, "name", pattern=pattern_for(DT, "name"))
     if name:
         out["name"] = ctx.field(clean_name(name.text), name)
     out.update(id_number_fields(ctx, find_id_number(ctx, labels_for(DT)["id_number"])))

@@ -13,10 +13,8 @@ import re
 from datetime import date
 
 from extractors import register
-from extractors._common_docs import Prose, clean_name, compact, find_dates, labeled, sub_hit
-from extractors.base import DocContext, Hit
-from extractors.education import (
-    CJK,
+from extractors._shared.context import DocContext, Hit, sub_hit
+from extractors._shared.education_words import (
     add_level_code,
     country_of,
     country_zh_prefix,
@@ -24,10 +22,15 @@ from extractors.education import (
     level_zh,
     phrases,
 )
+from extractors._shared.labels import labeled, pattern_for
+from extractors._shared.prose import Prose
+from extractors._shared.text import clean_name, compact
+from pipeline.core.dates import find_dates
 from pipeline.core.models import DocType, ExtractedField
+from pipeline.core.text import HAN
 
 DT = "overseas_degree_certification"
-CSCSE_NUMBER = re.compile(r"教\s*留\s*服\s*认\s*(?P<c>[\u4e00-\u9fff])\s*[\[(]\s*(?P<y>\d{4})\s*[\])]\s*(?P<n>\d{3,7})\s*号?")
+CSCSE_NUMBER = re.compile(rf"教\s*留\s*服\s*认\s*(?P<c>[{HAN}])\s*[\[(]\s*(?P<y>\d{{4}})\s*[\])]\s*(?P<n>\d{{3,7}})\s*号?")
 NUMERIC_NUMBER = re.compile(r"(?:No\.?|编号)\s*:?\s*(?P<n>[A-Z]{0,3}\d{6,12})")
 
 
@@ -39,7 +42,7 @@ def _number(ctx: DocContext, prose: Prose) -> tuple[Hit | None, str, dict[str, s
         if m:
             number = f"教留服认{m['c']}[{m['y']}]{m['n']}号"
             return h, number, {"format": "country_year", "country_char": m["c"], "year": m["y"], "serial": m["n"]}
-    lab = labeled(ctx, DT, "certificate_number", pattern=r"[A-Z]{0,3}\s?\d[\d ]{5,14}")
+    lab = labeled(ctx, DT, "certificate_number", pattern=pattern_for(DT, "certificate_number"))
     if lab is None:
         lab = prose.search(NUMERIC_NUMBER, "n", "regex:No.")
     if lab:
@@ -55,9 +58,9 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
     out: dict[str, ExtractedField] = {}
 
     # name: label 姓名, else the sentence "张伟，男，1990年…出生"
-    name = labeled(ctx, DT, "name", pattern=rf"[{CJK}·]{{2,6}}|[A-Z][A-Za-z ,'\-]+")
+    name = labeled(ctx, DT, "name", pattern=pattern_for(DT, "name"))
     if name is None:
-        name = prose.search(rf"(?:^|[\s。号])(?P<n>[{CJK}·]{{2,6}}?)\s*[,，]\s*(?:性别\s*:?\s*)?[男女]\s*[,，]", "n", "prose:姓名，性别")
+        name = prose.search(rf"(?:^|[\s。号])(?P<n>[{HAN}·]{{2,6}}?)\s*[,，]\s*(?:性别\s*:?\s*)?[男女]\s*[,，]", "n", "prose:姓名，性别")
     if name:
         out["name"] = ctx.field(clean_name(name.text), name)
 
@@ -71,7 +74,7 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
             or prose.search(r"获得\s*(?P<i>[^。]{2,120}?)\s*(?:授予|颁发)\s*的", "i", "prose:获得…授予")
             or labeled(ctx, DT, "institution"))
     country: str | None = None
-    ctry_hit = labeled(ctx, DT, "country", pattern=rf"[{CJK}]{{2,10}}|[A-Z]{{3}}")
+    ctry_hit = labeled(ctx, DT, "country", pattern=pattern_for(DT, "country"))
     if ctry_hit:
         pz = country_zh_prefix(compact(ctry_hit.text))
         country = pz[0] if pz else None
@@ -96,7 +99,7 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
 
     # degree as printed: label 所获学位, else "获得Master of Science（硕士学位）" / "授予的理学硕士学位"
     deg_hit = (prose.search(r"获得\s*(?P<d>[^,，。()]{2,60}?)\s*\(\s*(?:学士|硕士|博士)学位\s*\)", "d", "prose:获得…(学位)")
-               or prose.search(rf"授予\s*的\s*(?P<d>[{CJK}]{{0,10}}(?:学士|硕士|博士))\s*学位", "d", "prose:授予的…学位")
+               or prose.search(rf"授予\s*的\s*(?P<d>[{HAN}]{{0,10}}(?:学士|硕士|博士))\s*学位", "d", "prose:授予的…学位")
                or labeled(ctx, DT, "level"))
     if deg_hit:
         deg_text = re.sub(r"\s*\(.*$", "", compact(deg_hit.text)).strip()
@@ -106,7 +109,7 @@ def extract_overseas_degree_certification(ctx: DocContext) -> dict[str, Extracte
         if lz or level_en(deg_text):
             add_level_code(ctx, out)
     mj = (prose.search(r"学习\s*(?P<m>[^,，。\d]{2,60}?)\s*专业", "m", "prose:学习…专业")
-          or labeled(ctx, DT, "major", pattern=rf"[{CJK}A-Za-z][{CJK}A-Za-z() &\-]+"))
+          or labeled(ctx, DT, "major", pattern=pattern_for(DT, "major")))
     if mj:
         out["major"] = ctx.field(compact(mj.text), mj)
 

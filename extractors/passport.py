@@ -17,37 +17,42 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from functools import cache
 
 from rapidfuzz.distance import Levenshtein
 
 from extractors import register
-from extractors.base import DocContext, all_labels, field_labels
-from extractors.hk_macao_permit import SEX_MARK
-from extractors.mrz import MrzResult, find_mrz
-from extractors.normalize import iso_date, parse_date, parse_sex
+from extractors._shared.context import DocContext, Line
+from extractors._shared.labels import all_labels, labels_for, pattern_for
+from extractors._shared.mrz import MrzResult, find_mrz
+from extractors._shared.sex import SEX_MARK, parse_sex
+from pipeline.core.dates import iso_date, parse_date
 from pipeline.core.models import DocType, ExtractedField
 from pipeline.core.names import clean_chinese_name, format_latin_name, latin_names_match, latin_tokens
-from pipeline.core.text import has_han
+from pipeline.core.text import HAN, has_han
 
-_LABELS = "identity_labels.yaml"
-_SECTION = "passport"
-PASSPORT_NUMBER = re.compile(r"(?<![A-Z0-9])([A-Z]{1,2}[0-9]{7,8}|[A-Z0-9]{8,9})(?![A-Z0-9])")
+DT = "passport"
 
 
 def _labels(field: str) -> list[str]:
-    return field_labels(_LABELS, _SECTION)[field]
+    return labels_for(DT)[field]
+
+
+@cache
+def _passport_number() -> re.Pattern[str]:
+    return re.compile(pattern_for(DT, "id_number"))
 
 
 def _latin_part(text: str) -> str:
-    return " ".join(latin_tokens(re.sub(r"[\u3400-\u9fff]", " ", text)))
+    return " ".join(latin_tokens(re.sub(f"[{HAN}]", " ", text)))
 
 
 def _number_ok(text: str) -> bool:
-    m = PASSPORT_NUMBER.search(text.upper().replace(" ", ""))
+    m = _passport_number().search(text.upper().replace(" ", ""))
     return m is not None and sum(c.isdigit() for c in m.group(1)) >= 5
 
 
-def _mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list) -> dict[str, ExtractedField]:
+def _mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list[Line]) -> dict[str, ExtractedField]:
     ev = ctx.evidence(refs)
     conf = round(min(r.conf for r in refs) if refs else 0.5, 3)
 
@@ -158,7 +163,7 @@ def _visual(ctx: DocContext, stops: list[str]) -> dict[str, ExtractedField]:
             out[field] = ctx.field(iso_date(hit.text, repair=True), hit)
     hit = ctx.value_for(_labels("id_number"), stop_labels=stops, accept=_number_ok)
     if hit:
-        m = PASSPORT_NUMBER.search(hit.text.upper().replace(" ", ""))
+        m = _passport_number().search(hit.text.upper().replace(" ", ""))
         if m:
             out["id_number"] = ctx.field(m.group(1), hit)
     hit = ctx.value_for(_labels("nationality"), stop_labels=stops, accept=lambda t: bool(t.strip()))
@@ -179,7 +184,7 @@ def _nationality(text: str) -> str:
     return m.group(1) if m else text.strip()
 
 
-def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResult, refs: list) -> None:
+def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResult, refs: list[Line]) -> None:
     """Fields the printed zone did not give, from the MRZ where its check passes."""
     ev = ctx.evidence(refs)
     conf = round(min(r.conf for r in refs) if refs else 0.5, 3) * 0.95
@@ -197,7 +202,7 @@ def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResul
             out[field] = ExtractedField(value=value, raw=raw, confidence=conf, evidence=ev, method=f"mrz:{mrz.format}")
 
 
-def _upright(ctx: DocContext, mrz_refs: list) -> DocContext:
+def _upright(ctx: DocContext, mrz_refs: list[Line]) -> DocContext:
     """A data page whose MRZ sits at the top was read upside down (the OCR turned the lines but
     not the page): read its printed zone in mirrored geometry, so "below the label" holds."""
     if not mrz_refs or not ctx.pages:
@@ -211,18 +216,15 @@ def _upright(ctx: DocContext, mrz_refs: list) -> DocContext:
     flipped = [replace(ln, bbox=(w - ln.bbox[2], h - ln.bbox[3], w - ln.bbox[0], h - ln.bbox[1])) for ln in ctx.lines]
     flipped.sort(key=lambda ln: (ln.page_index, ln.bbox[1], ln.bbox[0]))
     flipped = [replace(ln, index=i) for i, ln in enumerate(flipped)]
-    new = DocContext(ctx.doc, ctx.pages, lines=flipped)
-    new.flipped = (w, h)  # type: ignore[attr-defined]
-    ctx.flipped = (w, h)  # type: ignore[attr-defined]
-    return new
+    ctx.flipped = (w, h)
+    return DocContext(ctx.doc, ctx.pages, lines=flipped, flipped=(w, h))
 
 
 def _unflip_evidence(ctx: DocContext, out: dict[str, ExtractedField]) -> None:
     """Evidence boxes back in the corrected image's coordinates."""
-    wh = getattr(ctx, "flipped", None)
-    if not wh:
+    if not ctx.flipped:
         return
-    w, h = wh
+    w, h = ctx.flipped
     for f in out.values():
         f.method = f.method + "+upside_down" if f.method else f.method
         for e in f.evidence:
@@ -233,7 +235,7 @@ def _unflip_evidence(ctx: DocContext, out: dict[str, ExtractedField]) -> None:
 
 @register(DocType.PASSPORT)
 def extract_passport(ctx: DocContext) -> dict[str, ExtractedField]:
-    stops = all_labels(_LABELS, _SECTION)
+    stops = all_labels(DT)
     found = find_mrz([(ln.text, ln) for ln in ctx.lines])
     out = _visual(_upright(ctx, found[1] if found else []), stops)
     _unflip_evidence(ctx, out)

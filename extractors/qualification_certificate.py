@@ -12,23 +12,20 @@ for US issuers (Expiration Date: 03/01/2026), day first otherwise (gültig bis 0
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from pydantic import BaseModel, field_validator
 
 from extractors import register
-from extractors._common_docs import (
-    Prose,
-    clean_name,
-    compact,
-    find_dates,
-    labeled,
-    labels_for,
-    load_yaml_model,
-    sub_hit,
-)
-from extractors.base import DocContext, Hit, find_in_line
+from extractors._shared.context import DocContext, Hit, sub_hit
+from extractors._shared.label_text import find_in_line
+from extractors._shared.labels import labeled, labels_for, pattern_for
+from extractors._shared.prose import Prose
+from extractors._shared.text import clean_name, compact
+from pipeline.core.datafiles import load_bundled
+from pipeline.core.dates import find_dates
 from pipeline.core.models import DocType, ExtractedField
+from pipeline.core.text import HAN
 
 DT = "qualification_certificate"
 
@@ -53,18 +50,9 @@ class CertPhrases(BaseModel):
         return v
 
 
-@lru_cache(maxsize=1)
+@cache
 def cert_phrases() -> CertPhrases:
-    ph: CertPhrases = load_yaml_model("cert_phrases.yaml", CertPhrases)
-    return ph
-
-
-def _line_at(prose: Prose, pos: int) -> int:
-    k = 0
-    for i, s in enumerate(prose.starts):
-        if s <= pos:
-            k = i
-    return k
+    return load_bundled("extractors", "data/cert_phrases.yaml", CertPhrases)
 
 
 def after_phrase(ctx: DocContext, prose: Prose, intro: str, method: str, min_len: int = 2) -> Hit | None:
@@ -74,7 +62,7 @@ def after_phrase(ctx: DocContext, prose: Prose, intro: str, method: str, min_len
     if not m:
         return None
     e = m.end()
-    k = _line_at(prose, max(e - 1, m.start()))
+    k = prose.line_at(max(e - 1, m.start()))
     line_text = compact(prose.lines[k].text)
     off = e - prose.starts[k]
     rest = line_text[off:] if 0 <= off <= len(line_text) else ""
@@ -106,11 +94,11 @@ def _holder(ctx: DocContext, prose: Prose, ph: CertPhrases) -> Hit | None:
         h = after_phrase(ctx, prose, intro + r"\s*:?\s*" + hon, "phrase:holder")
         if h:
             h = _cut(h, ph.holder_stops)
-            if re.search(r"[A-Za-z\u4e00-\u9fff]{2,}", h.text):
+            if re.search(rf"[A-Za-z{HAN}]{{2,}}", h.text):
                 h2 = _strip_honorific(h, ph)
                 return h2
     lab = labeled(ctx, DT, "holder_name")
-    if lab and re.fullmatch(r"[A-ZÀ-Ý\u4e00-\u9fff][\w\u4e00-\u9fffÀ-ÿ .,'\-]+", compact(lab.text)):
+    if lab and re.fullmatch(rf"[A-ZÀ-Ý{HAN}][\w{HAN}À-ÿ .,'\-]+", compact(lab.text)):
         return _strip_honorific(_cut(lab, ph.holder_stops), ph)
     # German certificates: "Frau Anna Schmidt" on its own line
     for ln in ctx.lines:
@@ -227,7 +215,7 @@ def extract_qualification_certificate(ctx: DocContext) -> dict[str, ExtractedFie
     if issuer:
         out["issuer"] = ctx.field(issuer.text, issuer)
 
-    num = labeled(ctx, DT, "certificate_number", pattern=r"[A-Z0-9][A-Z0-9\-/.]{2,24}")
+    num = labeled(ctx, DT, "certificate_number", pattern=pattern_for(DT, "certificate_number"))
     if num is None:
         num = prose.search(r"(?:No\.|Nr\.|#)\s*:?\s*(?P<v>[A-Z0-9][A-Z0-9\-/]{3,24})", "v", "regex:No.")
     if num:

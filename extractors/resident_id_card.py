@@ -16,75 +16,19 @@ from __future__ import annotations
 import re
 
 from extractors import register
-from extractors.base import DocContext, Hit, Line, all_labels, field_labels
-from extractors.idnumber import find_id_numbers
-from extractors.normalize import LONG_TERM_WORDS, iso_date, parse_date, parse_date_range, parse_sex
-from pipeline.core.codes import IdNumberCheck
+from extractors._shared.context import DocContext, Line
+from extractors._shared.idnumber import find_id_number, find_id_numbers, id_number_fields
+from extractors._shared.labels import all_labels, labels_for
+from extractors._shared.sex import parse_sex
+from pipeline.core.dates import iso_date, long_term_word, parse_date, parse_date_range
 from pipeline.core.models import DocType, ExtractedField
 from pipeline.core.names import clean_chinese_name
 
-_LABELS = "identity_labels.yaml"
-_SECTION = "resident_id_card"
+DT = "resident_id_card"
 
 
 def _labels(field: str) -> list[str]:
-    return field_labels(_LABELS, _SECTION)[field]
-
-
-def find_id_number(ctx: DocContext, labels: list[str]) -> tuple[Hit, str, IdNumberCheck] | None:
-    """The ID number: beside its label if printed, else any 18-character candidate; a candidate
-    with a valid check character is preferred over one without."""
-    found: list[tuple[int, Hit, str, IdNumberCheck]] = []
-    label_hit = ctx.find_label(labels)
-    for ln in ctx.lines:
-        for raw, number, chk in find_id_numbers(ln.text):
-            off = ln.text.find(raw)
-            bbox = ln.sub_bbox(off, off + len(raw)) if off >= 0 else ln.bbox
-            near = label_hit is not None and (ln is label_hit[0] or _near(label_hit[0], ln))
-            score = (2 if chk.valid_checksum else 0) + (1 if near else 0) + (1 if chk.well_formed else 0)
-            method = f"label:{label_hit[3]}" if near and label_hit else "regex:id_number"
-            found.append((score, Hit(raw, bbox, [ln], method, 1.0 if near else 0.9), number, chk))
-    if not found:
-        # the number split over two boxes: try each line joined with the next on its row
-        for a, b in zip(ctx.lines, ctx.lines[1:], strict=False):
-            if a.page_index == b.page_index and abs(a.cy - b.cy) < 0.6 * a.height:
-                for raw, number, chk in find_id_numbers(a.text + b.text):
-                    found.append((1, Hit(raw, _union(a, b), [a, b], "regex:id_number(joined)", 0.85), number, chk))
-    if not found:
-        return None
-    found.sort(key=lambda t: -t[0])
-    _, hit, number, chk = found[0]
-    return hit, number, chk
-
-
-def _near(label: Line, ln: Line) -> bool:
-    same_row = abs(label.cy - ln.cy) <= 0.7 * max(label.height, ln.height) and ln.bbox[0] >= label.bbox[0]
-    below = 0 <= ln.bbox[1] - label.bbox[3] <= 2.5 * label.height
-    return same_row or below
-
-
-def _union(a: Line, b: Line):  # -> BBox
-    return (min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1]), max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3]))
-
-
-def id_number_fields(ctx: DocContext, found: tuple[Hit, str, IdNumberCheck] | None) -> dict[str, ExtractedField]:
-    """id_number plus the number's own facts (checksum, region, birth date, sex)."""
-    if found is None:
-        return {}
-    hit, number, chk = found
-    conf = hit.conf * (1.0 if chk.valid_checksum else 0.7) * (0.95 if chk.repaired else 1.0)
-    method = hit.method + ("+repaired" if chk.repaired else "")
-    f = ctx.field(number, hit, method=method, confidence=conf)
-    out = {"id_number": f}
-    out["id_checksum_valid"] = ctx.derived(chk.valid_checksum, f, "gb11643:check_char")
-    if chk.expected_check is not None and not chk.valid_checksum:
-        out["id_expected_check"] = ctx.derived(chk.expected_check, f, "gb11643:check_char")
-    out["id_region_known"] = ctx.derived(chk.region_known, f, "gb2260:region_code")
-    if chk.region_name:
-        out["id_region"] = ctx.derived(chk.region_name, f, "gb2260:region_code")
-    out["id_birth_date"] = ctx.derived(chk.birth_date.isoformat() if chk.birth_date else None, f, "gb11643:birth_date")
-    out["id_sex"] = ctx.derived(chk.sex, f, "gb11643:sex_digit")
-    return out
+    return labels_for(DT)[field]
 
 
 def _address(ctx: DocContext, stops: list[str]) -> tuple[str, list[Line]] | None:
@@ -119,7 +63,7 @@ def _address(ctx: DocContext, stops: list[str]) -> tuple[str, list[Line]] | None
 
 @register(DocType.RESIDENT_ID_CARD)
 def extract_resident_id_card(ctx: DocContext) -> dict[str, ExtractedField]:
-    stops = all_labels(_LABELS, _SECTION)
+    stops = all_labels(DT)
     out: dict[str, ExtractedField] = {}
 
     hit = ctx.value_for(_labels("name"), stop_labels=stops, accept=lambda t: len(clean_chinese_name(t)) >= 2)
@@ -165,7 +109,7 @@ def extract_resident_id_card(ctx: DocContext) -> dict[str, ExtractedField]:
         start, end, long_term = parse_date_range(hit.text)
         out["valid_from"] = ctx.field(start.isoformat() if start else None, hit)
         if long_term:
-            raw_word = next((w for w in LONG_TERM_WORDS if w in hit.text), "长期")
+            raw_word = long_term_word(hit.text)
             out["valid_until"] = ctx.field(None, hit, method=hit.method + "+long_term", raw=raw_word)
         else:
             out["valid_until"] = ctx.field(end.isoformat() if end else None, hit)

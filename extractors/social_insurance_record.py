@@ -13,33 +13,24 @@ from __future__ import annotations
 import re
 
 from extractors import register
-from extractors._common_docs import (
-    clean_name,
-    compact,
-    find_dates,
-    labeled,
-    labeled_document_number,
-    labels_for,
-    month_end,
-    row_hit,
-    row_text,
-    rows_of,
-    union_bbox,
-)
-from extractors.base import DocContext
-from extractors.resident_id_card import find_id_number, id_number_fields
+from extractors._shared.context import DocContext, Line, union_bbox
+from extractors._shared.employer import employer_pattern
+from extractors._shared.idnumber import find_id_number, id_number_fields
+from extractors._shared.labels import labeled, labeled_document_number, labels_for, pattern_for
+from extractors._shared.rows import row_hit, row_text, rows_of
+from extractors._shared.text import clean_name, compact
+from pipeline.core.dates import find_dates, month_end
 from pipeline.core.models import DocType, Evidence, ExtractedField
 
 DT = "social_insurance_record"
 MONTH_CELL = re.compile(r"^\s*(?:\d{1,3}\s*[|｜]?\s+)?(?P<y>(?:19|20)\d{2})\s*(?:[-./年]\s*)?(?P<m>0?[1-9]|1[0-2])\s*月?(?![\d])")
 PAID = re.compile(r"\d+\.\d{2}|\d{3,}|已\s*实?\s*缴|已到账|足额|正常")
 UNPAID = re.compile(r"欠\s*缴|未\s*缴|暂\s*停|中\s*断|补\s*缴\s*中")
-COMPANY = re.compile(r"[\u4e00-\u9fff()（）]{4,40}?(?:有限责任公司|股份有限公司|有限公司|集团|厂|研究院|医院|中心)")
 
 
-def _table_months(ctx: DocContext) -> tuple[list[tuple[str, list]], list[str]]:
+def _table_months(ctx: DocContext) -> tuple[list[tuple[str, list[Line]]], list[str]]:
     """[(YYYY-MM, row lines)] of the paid rows, and the companies named in the rows."""
-    months: dict[str, list] = {}
+    months: dict[str, list[Line]] = {}
     companies: list[str] = []
     for row in rows_of(ctx):
         text = row_text(row)
@@ -51,7 +42,7 @@ def _table_months(ctx: DocContext) -> tuple[list[tuple[str, list]], list[str]]:
             continue
         key = f"{int(m['y']):04d}-{int(m['m']):02d}"
         months.setdefault(key, row)
-        c = COMPANY.search(rest)
+        c = employer_pattern(DT).search(rest)
         if c:
             companies.append(c.group(0))
     return sorted(months.items()), companies
@@ -60,14 +51,14 @@ def _table_months(ctx: DocContext) -> tuple[list[tuple[str, list]], list[str]]:
 @register(DocType.SOCIAL_INSURANCE_RECORD)
 def extract_social_insurance_record(ctx: DocContext) -> dict[str, ExtractedField]:
     out: dict[str, ExtractedField] = {}
-    name = labeled(ctx, DT, "name", pattern=r"[\u4e00-\u9fff·][\u4e00-\u9fff· ]{1,8}|[A-Z][A-Za-z ,.'\-]+")
+    name = labeled(ctx, DT, "name", pattern=pattern_for(DT, "name"))
     if name:
         out["name"] = ctx.field(clean_name(name.text), name)
     out.update(id_number_fields(ctx, find_id_number(ctx, labels_for(DT)["id_number"])))
     if "id_number" not in out and (other := labeled_document_number(ctx, DT)):
         out["id_number"] = other  # foreign nationals and HK/Macao/Taiwan residents are insured too
 
-    emp = labeled(ctx, DT, "employer", pattern=COMPANY.pattern)
+    emp = labeled(ctx, DT, "employer", pattern=employer_pattern(DT).pattern)
     months, companies = _table_months(ctx)
     if emp:
         out["employer"] = ctx.field(compact(emp.text), emp)
@@ -75,7 +66,7 @@ def extract_social_insurance_record(ctx: DocContext) -> dict[str, ExtractedField
         most = max(set(companies), key=companies.count)
         rows = [r for _, r in months if most in row_text(r)]
         out["employer"] = ctx.field(most, row_hit(rows[-1], "table:most_frequent_employer", most, 0.8))
-    place = labeled(ctx, DT, "insured_place", pattern=r"[\u4e00-\u9fff]{2,20}")
+    place = labeled(ctx, DT, "insured_place", pattern=pattern_for(DT, "insured_place"))
     if place:
         out["insured_place"] = ctx.field(compact(place.text), place)
 
@@ -100,7 +91,7 @@ def extract_social_insurance_record(ctx: DocContext) -> dict[str, ExtractedField
             if len(ds) > 1:
                 end = ds[1].iso if ds[1].precision == "day" else month_end(ds[1].iso)
                 out["period_end"] = ctx.field(end, per, confidence=per.conf * 0.9)
-    printed = labeled(ctx, DT, "months_paid", pattern=r"\d{1,4}")
+    printed = labeled(ctx, DT, "months_paid", pattern=pattern_for(DT, "months_paid"))
     if printed:
         out["months_paid_printed"] = ctx.field(int(printed.text), printed)
         if "months_paid" not in out:

@@ -13,16 +13,18 @@ from __future__ import annotations
 import re
 
 from extractors import register
-from extractors._common_docs import clean_name, compact, find_dates, labeled, sub_hit
-from extractors.base import DocContext, Hit
-from extractors.education import country_of, phrases
-from extractors.normalize import parse_sex
+from extractors._shared.context import DocContext, Hit, sub_hit
+from extractors._shared.education_words import country_of, phrases
+from extractors._shared.employer import employer_pattern
+from extractors._shared.labels import labeled, pattern_for
+from extractors._shared.sex import parse_sex
+from extractors._shared.text import clean_name, compact
+from pipeline.core.dates import find_dates
 from pipeline.core.models import DocType, ExtractedField
 from pipeline.core.names import format_latin_name
 from pipeline.core.text import has_han
 
 DT = "work_permit"
-COMPANY = r"[\u4e00-\u9fff()（）A-Za-z&]{4,50}?(?:有限责任公司|股份有限公司|有限公司|集团|分公司|厂|研究院|医院|中心|大学|学院)"
 
 
 def latin_name(text: str) -> str:
@@ -50,7 +52,7 @@ def nationality_code(text: str) -> str | None:
 @register(DocType.WORK_PERMIT)
 def extract_work_permit(ctx: DocContext) -> dict[str, ExtractedField]:
     out: dict[str, ExtractedField] = {}
-    name = labeled(ctx, DT, "name", pattern=r"[A-Z][A-Za-z ,.'\-]{2,60}|[\u4e00-\u9fff·]{2,10}")
+    name = labeled(ctx, DT, "name", pattern=pattern_for(DT, "name"))
     if name:
         raw = compact(name.text)
         if has_han(raw):
@@ -58,16 +60,17 @@ def extract_work_permit(ctx: DocContext) -> dict[str, ExtractedField]:
         else:
             out["name"] = ctx.field(latin_name(raw), name)
     # the permit number is the card's only long run of digits: a line of its own is safest
+    own_line = pattern_for(DT, "permit_number_line")
     num = next((Hit(compact(ln.text), ln.bbox, [ln], "line:permit_number", 0.9) for ln in ctx.lines
-                if re.fullmatch(r"[0-9A-Z]{12,20}", compact(ln.text).replace(" ", ""))), None)
-    num = num or labeled(ctx, DT, "permit_number", pattern=r"[0-9A-Z][0-9A-Z\- ]{6,24}[0-9A-Z]")
+                if re.fullmatch(own_line, compact(ln.text).replace(" ", ""))), None)
+    num = num or labeled(ctx, DT, "permit_number", pattern=pattern_for(DT, "permit_number"))
     if num:
         out["permit_number"] = ctx.field(re.sub(r"[\s\-]", "", num.text).upper(), num)
     nat = labeled(ctx, DT, "nationality")
     if nat:
         code = nationality_code(nat.text)
         out["nationality"] = ctx.field(code or compact(nat.text), nat, confidence=nat.conf * (1.0 if code else 0.6))
-    emp = labeled(ctx, DT, "employer", pattern=COMPANY) or labeled(ctx, DT, "employer")
+    emp = labeled(ctx, DT, "employer", pattern=employer_pattern(DT).pattern) or labeled(ctx, DT, "employer")
     if emp:
         out["employer"] = ctx.field(compact(emp.text), emp)
     for fname in ("valid_until", "issue_date"):

@@ -31,16 +31,16 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from pipeline.core.datafiles import load_bundled
 from pipeline.core.privacy import atomic_write_text, private_dir
+from pipeline.core.text import is_cjk
 from samples import degrade as dg
 from samples import writers
 from samples.defects import (
@@ -112,12 +112,7 @@ class ArchiveData(BaseModel):
 
 @cache
 def archive_data() -> ArchiveData:
-    name = "data/archive.yaml"
-    raw = yaml.safe_load(resources.files("samples").joinpath(name).read_text(encoding="utf-8"))
-    try:
-        return ArchiveData.model_validate(raw)
-    except ValidationError as exc:
-        raise ValueError(f"samples/{name}: {exc}") from exc
+    return load_bundled("samples", "data/archive.yaml", ArchiveData)
 
 
 # --------------------------------------------------------------------------- plan
@@ -529,7 +524,7 @@ def _edit_mrz(rd: Any, change: str) -> bool:
 
 
 def _font_for(text: str, px: int, family: str = "sans") -> ImageFont.FreeTypeFont:
-    cjk = any("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in text)
+    cjk = any(is_cjk(c) for c in text)
     if family == "mono" and not cjk:
         return ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", px)
     if cjk:

@@ -63,7 +63,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def register(sub) -> None:  # noqa: ANN001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("samples", help="样本库 / labelled sample archive")
     ssub = p.add_subparsers(dest="samples_command", metavar="SUBCOMMAND")
     g = ssub.add_parser("generate", help="生成带标注的样本库 / generate a labelled sample archive")
@@ -84,4 +84,9 @@ def register(sub) -> None:  # noqa: ANN001
     v = ssub.add_parser("verify", help="核对真值与生成器 / check the truth files against the generator")
     v.add_argument("archive", type=Path)
     v.set_defaults(handler=_cmd_verify)
-    p.set_defaults(handler=lambda a: (p.print_help(), 2)[1])
+
+    def _usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return 2
+
+    p.set_defaults(handler=_usage)

@@ -17,13 +17,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
 from pipeline.core.codes import check_char
+from pipeline.core.datafiles import load_bundled
 from samples.people import (
     Applicant,
     Certificate,
@@ -39,9 +38,21 @@ from samples.people import (
 SERIES = ("医药工程", "机械工程", "石油化工工程")
 
 
+def _known_flags(codes: list[str]) -> list[str]:
+    from pipeline.core.flags import flag_specs
+
+    bad = [c for c in codes if c not in flag_specs()]
+    if bad:
+        raise ValueError(f"unknown flag codes {bad}")
+    return codes
+
+
+FlagCodes = Annotated[list[str], AfterValidator(_known_flags)]
+
+
 class RecommendationRule(BaseModel):
     recommendation: str
-    codes: list[str]
+    codes: FlagCodes
 
 
 class ForeignCert(BaseModel):
@@ -65,16 +76,23 @@ class DefectKind(BaseModel):
 
     id: str
     category: str
-    flags: list[str]
-    tolerated: list[str] = []
+    flags: FlagCodes
+    tolerated: FlagCodes = []
     kinds: list[str] | None = None  # applicant kinds it applies to (None: all)
     touches: list[str]
     op: str
     params: dict[str, Any] = {}
     pair: bool = False
-    partner_flags: list[str] = []
+    partner_flags: FlagCodes = []
     grants: str | None = None  # catalogue entries granting this title only
     no_catalog: bool = False  # the applicant ends up without a catalogue certificate
+
+    @field_validator("op")
+    @classmethod
+    def _known_op(cls, v: str) -> str:
+        if v not in OPS:
+            raise ValueError(f"unknown op {v!r}; known: {', '.join(sorted(OPS))}")
+        return v
 
 
 class DefectsData(BaseModel):
@@ -97,26 +115,7 @@ class DefectsData(BaseModel):
 
 @cache
 def defects_data() -> DefectsData:
-    name = "data/defects.yaml"
-    raw = yaml.safe_load(resources.files("samples").joinpath(name).read_text(encoding="utf-8"))
-    try:
-        data = DefectsData.model_validate(raw)
-    except ValidationError as exc:
-        raise ValueError(f"samples/{name}: {exc}") from exc
-    from pipeline.core.flags import flag_specs
-
-    known = set(flag_specs())
-    for k in data.kinds:
-        if k.op not in OPS:
-            raise ValueError(f"samples/{name}: kind {k.id}: unknown op {k.op!r}; known: {', '.join(sorted(OPS))}")
-        bad = [c for c in k.flags + k.tolerated + k.partner_flags if c not in known]
-        if bad:
-            raise ValueError(f"samples/{name}: kind {k.id}: unknown flag codes {bad}")
-    for r in data.recommendation_rules:
-        bad = [c for c in r.codes if c not in known]
-        if bad:
-            raise ValueError(f"samples/{name}: rule {r.recommendation}: unknown flag codes {bad}")
-    return data
+    return load_bundled("samples", "data/defects.yaml", DefectsData)
 
 
 def expected_recommendation(codes: set[str] | list[str]) -> str:

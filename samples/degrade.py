@@ -13,14 +13,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 import cv2
 import numpy as np
-import yaml
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from pipeline.core.datafiles import load_bundled
 
 Level = Literal["clean", "scan", "photocopy", "phone"]
 LEVELS: tuple[Level, ...] = ("clean", "scan", "photocopy", "phone")
@@ -54,19 +54,18 @@ class DegradeSpec(BaseModel):
     levels: dict[Level, LevelSpec]
     rotation_weights: dict[int, float]
 
+    @field_validator("levels")
+    @classmethod
+    def _every_level(cls, v: dict[Level, LevelSpec]) -> dict[Level, LevelSpec]:
+        missing = set(LEVELS) - set(v)
+        if missing:
+            raise ValueError(f"levels missing: {sorted(missing)}")
+        return v
+
 
 @cache
 def degrade_spec() -> DegradeSpec:
-    name = "data/degrade.yaml"
-    raw = yaml.safe_load(resources.files("samples").joinpath(name).read_text(encoding="utf-8"))
-    try:
-        spec = DegradeSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise ValueError(f"samples/{name}: {exc}") from exc
-    missing = set(LEVELS) - set(spec.levels)
-    if missing:
-        raise ValueError(f"samples/{name}: levels missing: {sorted(missing)}")
-    return spec
+    return load_bundled("samples", "data/degrade.yaml", DegradeSpec)
 
 
 @dataclass

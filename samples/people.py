@@ -11,14 +11,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 from pipeline.core.codes import check_char
+from pipeline.core.datafiles import load_bundled
 
-DATA_DIR = Path(__file__).parent / "data"
 REFERENCE_DATE = date(2025, 6, 30)  # "today" of the generated corpus (kept fixed for determinism)
 KINDS = ("chinese", "returnee", "foreigner", "hk_macao", "taiwan")
 _KIND_WEIGHTS = (45, 20, 20, 10, 5)
@@ -140,46 +138,39 @@ class CertificatesData(BaseModel):
     ihk_chambers: list[_Chamber]
     entries: list[_CertEntry]
 
-
-def _load(name: str, model: type[BaseModel]) -> BaseModel:
-    path = DATA_DIR / name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return model.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read sample data: {exc}") from exc
-    except ValidationError as exc:
-        where = "; ".join(".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in exc.errors()[:5])
-        raise ValueError(f"{path}: invalid entry ({where})") from exc
+    @field_validator("entries")
+    @classmethod
+    def _known_issuers(cls, v: list[_CertEntry], info: ValidationInfo) -> list[_CertEntry]:
+        issuers = info.data.get("issuers", {})
+        bad = [f"entry {e.id}: unknown issuer {e.issuer!r}" for e in v if e.issuer not in issuers]
+        if bad:
+            raise ValueError("; ".join(bad))
+        return v
 
 
 @cache
 def names_data() -> NamesData:
-    return _load("names.yaml", NamesData)  # type: ignore[return-value]
+    return load_bundled("samples", "data/names.yaml", NamesData)
 
 
 @cache
 def places_data() -> PlacesData:
-    return _load("places.yaml", PlacesData)  # type: ignore[return-value]
+    return load_bundled("samples", "data/places.yaml", PlacesData)
 
 
 @cache
 def employers_data() -> EmployersData:
-    return _load("employers.yaml", EmployersData)  # type: ignore[return-value]
+    return load_bundled("samples", "data/employers.yaml", EmployersData)
 
 
 @cache
 def institutions_data() -> InstitutionsData:
-    return _load("institutions.yaml", InstitutionsData)  # type: ignore[return-value]
+    return load_bundled("samples", "data/institutions.yaml", InstitutionsData)
 
 
 @cache
 def certificates_data() -> CertificatesData:
-    data: CertificatesData = _load("certificates.yaml", CertificatesData)  # type: ignore[assignment]
-    for e in data.entries:
-        if e.issuer not in data.issuers:
-            raise ValueError(f"{DATA_DIR / 'certificates.yaml'}: entry {e.id}: unknown issuer {e.issuer!r}")
-    return data
+    return load_bundled("samples", "data/certificates.yaml", CertificatesData)
 
 
 def cert_entry(catalog_id: int) -> _CertEntry:

@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 from PIL import Image
@@ -83,7 +84,7 @@ def _exif(meta: ImageMeta | None) -> Image.Exif | None:
 
 def jpeg_bytes(img: Image.Image, quality: int, dpi: int, meta: ImageMeta | None = None) -> bytes:
     buf = io.BytesIO()
-    kw: dict = {"quality": int(quality), "dpi": (dpi, dpi), "optimize": False}
+    kw: dict[str, Any] = {"quality": int(quality), "dpi": (dpi, dpi), "optimize": False}
     exif = _exif(meta)
     if exif is not None:
         kw["exif"] = exif.tobytes()
@@ -104,7 +105,7 @@ def write_png(path: Path, img: Image.Image, dpi: int, meta: ImageMeta | None = N
     if meta is not None and meta.software:
         info.add_text("Software", meta.software)
     buf = io.BytesIO()
-    kw: dict = {"dpi": (dpi, dpi), "pnginfo": info}
+    kw: dict[str, Any] = {"dpi": (dpi, dpi), "pnginfo": info}
     exif = _exif(meta)
     if exif is not None:
         kw["exif"] = exif.tobytes()
@@ -119,7 +120,7 @@ def write_tiff(path: Path, pages: list[Image.Image], dpi: int, compression: str 
         pages = [p if p.mode == "1" else p.convert("L").point(lambda v: 255 if v > 140 else 0).convert("1")
                  for p in pages]
     buf = io.BytesIO()
-    kw: dict = {"compression": compression, "dpi": (dpi, dpi)}
+    kw: dict[str, Any] = {"compression": compression, "dpi": (dpi, dpi)}
     if software:
         kw["software"] = software
     first, rest = pages[0], pages[1:]

@@ -1,4 +1,4 @@
-"""D2 extractors on stored OCR lines: education, CSCSE, qualification certificate, social
+"""The non-identity extractors on stored OCR lines: education, CSCSE, qualification certificate, social
 insurance, labour contract, work permit, application form.
 
 Pages are built from realistic OCR output in the two shapes the engines produce:
@@ -13,7 +13,7 @@ import re
 import pytest
 
 from extractors import extract
-from extractors.education import check_degree_number, check_diploma_number
+from extractors._shared.cert_numbers import check_degree_number, check_diploma_number
 from pipeline.core.models import DocType, Document, DocumentFile, OcrLine, OcrResult, PageCues, PageInfo
 
 ENGINES = ["tesseract", "rapidocr"]
@@ -538,7 +538,7 @@ def test_foreign_diploma_with_border_marks_between_lines():
         ("Master of Engineering", "Electrical Engineering", "DEU", "2018-06-15")
 
 
-# --------------------------------------------------------------------------- date forms the base normaliser leaves to D2
+# --------------------------------------------------------------------------- date forms beyond the common ones (pipeline.core.dates.find_dates)
 
 _CN_DIGIT = "〇一二三四五六七八九"
 
@@ -566,7 +566,7 @@ def test_date_forms_round_trip_property():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from extractors._common_docs import find_dates
+    from pipeline.core.dates import find_dates
 
     @settings(max_examples=150, deadline=None)
     @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2049, 12, 31)))
@@ -588,17 +588,17 @@ def test_date_forms_round_trip_property():
     check()
 
 
-MINE = [DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE, DocType.OVERSEAS_DEGREE_CERTIFICATION,
+NON_IDENTITY = [DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE, DocType.OVERSEAS_DEGREE_CERTIFICATION,
         DocType.QUALIFICATION_CERTIFICATE, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT,
         DocType.WORK_PERMIT, DocType.APPLICATION_FORM]
 
 
-@pytest.mark.parametrize("doc_type", MINE)
+@pytest.mark.parametrize("doc_type", NON_IDENTITY)
 def test_extractors_never_raise_on_empty_or_foreign_pages(doc_type):
     """A misclassified or blank page yields few fields, never an exception (called directly,
     without the registry's safety net)."""
     from extractors import registered
-    from extractors.base import DocContext
+    from extractors._shared.context import DocContext
 
     fn = registered()[doc_type]
     blank = make_page([])

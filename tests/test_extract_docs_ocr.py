@@ -1,10 +1,11 @@
 """Rendered documents (samples.render) → real OCR (pipeline.ocr router, auto) → classify →
-D2 extractors, compared with the renderer's truth. Real tesseract/RapidOCR, no mocks.
+the extractors of the non-identity documents, compared with the renderer's truth. Real
+tesseract/RapidOCR, no mocks.
 
 Three documents keep the runtime modest: a qualification certificate (English, tesseract), a
 work-permit card and the application form (Chinese table, RapidOCR, the unit seal found by the
-classifier's red-seal cue). The other doc types are measured by the same loop outside the
-test suite (numbers in the D2 report).
+classifier's red-seal cue). Every doc type and layout family is covered without OCR by the
+golden files (tests/golden, tests/test_extract_golden.py).
 """
 
 from __future__ import annotations

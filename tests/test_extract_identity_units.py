@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import extract, get_extractor, registered
-from extractors.base import UnknownDocTypeError
-from extractors.mrz import make_td3
+from extractors import UnknownDocTypeError, extract, get_extractor, registered
+from extractors._shared.mrz import make_td3
 from pipeline.core.models import DocType, Document, DocumentFile, OcrLine, OcrResult, PageInfo
 
 

@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.idnumber import find_id_numbers
-from extractors.mrz import make_td3, parse_mrz
-from extractors.normalize import iso_date, parse_date, parse_date_range, parse_sex, repair_digits
+from extractors._shared.idnumber import find_id_numbers
+from extractors._shared.mrz import make_td3, parse_mrz
+from extractors._shared.sex import parse_sex
 from pipeline.core.codes import check_char, check_id_number, mrz_check_digit, region_info
+from pipeline.core.dates import iso_date, parse_date, parse_date_range
+from pipeline.core.digits import repair_digits
 from pipeline.core.names import format_latin_name, latin_names_match, name_matches_pinyin, names_match
 
 EN_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]

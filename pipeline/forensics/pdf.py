@@ -8,6 +8,7 @@ is the classic "edited the OCR layer" or "pasted an image over the text" forgery
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline import ocr
+from pipeline.core import dates
 from pipeline.core.flags import make_flag
 from pipeline.core.models import BBox, Evidence, Flag, OcrResult
 from pipeline.core.privacy import mask_id
@@ -107,23 +109,28 @@ def screen_pdf_file(path: Path, rel: str) -> list[Flag]:
 
 _DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 _DMY = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})(?!\d)")
-_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
-_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-_MDY_EN = re.compile(rf"(?i)\b{_MON}\s+(\d{{1,2}}),?\s+((?:19|20)\d{{2}})\b")
-_DMY_EN = re.compile(rf"(?i)\b(\d{{1,2}})\s+{_MON}\s+((?:19|20)\d{{2}})\b")
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9](?:[A-Za-z0-9]|[-/](?=[A-Za-z0-9]))*)")
 
 
+@functools.cache
+def _month_word_dates() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """'March 5, 2021' and '5 Mar 2021', with the month names of pipeline.core.dates."""
+    mon = f"({dates.month_pattern()})"
+    return (re.compile(rf"(?i)\b{mon}\s+(\d{{1,2}}),?\s+((?:19|20)\d{{2}})\b"),
+            re.compile(rf"(?i)\b(\d{{1,2}})\s+{mon}\s+((?:19|20)\d{{2}})\b"))
+
+
 def _dates(text: str) -> list[str]:
+    mdy_en, dmy_en = _month_word_dates()
     out: list[str] = []
     for y, mo, d in _DATE.findall(text):
         out.append(f"{y}{int(mo):02d}{int(d):02d}")
     for a, b, y in _DMY.findall(text):
         out.append(f"{y}{int(b):02d}{int(a):02d}")
-    for mon, d, y in _MDY_EN.findall(text):
-        out.append(f"{y}{_MONTHS.index(mon.lower()) + 1:02d}{int(d):02d}")
-    for d, mon, y in _DMY_EN.findall(text):
-        out.append(f"{y}{_MONTHS.index(mon.lower()) + 1:02d}{int(d):02d}")
+    for mon, d, y in mdy_en.findall(text):
+        out.append(f"{y}{dates.month_number(mon):02d}{int(d):02d}")
+    for d, mon, y in dmy_en.findall(text):
+        out.append(f"{y}{dates.month_number(mon):02d}{int(d):02d}")
     return out
 
 
@@ -133,7 +140,8 @@ def number_tokens(text: str, min_digits: int, min_code_digits: int = 4) -> list[
     digits → (shape, value) with shape letters→A, digits→d ('AAAddddd'), separators dropped.
     Spaces between digits are ignored; an OCR read of a different shape never counts."""
     out = [("date", d) for d in _dates(text)]
-    rest = _MDY_EN.sub(" ", _DMY_EN.sub(" ", _DMY.sub(" ", _DATE.sub(" ", text))))
+    mdy_en, dmy_en = _month_word_dates()
+    rest = mdy_en.sub(" ", dmy_en.sub(" ", _DMY.sub(" ", _DATE.sub(" ", text))))
     rest = re.sub(r"(?<=\d) (?=\d)", "", rest)
     # OCR spaces a code's separator apart ("ADS- 79252" read at a larger scale)
     rest = re.sub(r"(?<=[A-Za-z0-9]) ?([-/]) ?(?=[A-Za-z0-9])", r"\1", rest)

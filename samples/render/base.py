@@ -12,13 +12,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 import numpy as np
-import yaml
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, field_validator
 
+from pipeline.core.datafiles import load_bundled
+from pipeline.core.text import has_han
 from samples.render import Box, RenderedDoc
 
 A4_MM = (210.0, 297.0)
@@ -139,7 +139,7 @@ class Sheet:
     def wrap(self, x_mm: float, y_mm: float, s: str, width_mm: float, fnt: str, pt: float, leading: float = 1.6,
              fill: tuple[int, int, int] = BLACK) -> float:
         """Draw s wrapped to width_mm (by character for CJK, by word for Latin); returns the next y."""
-        cjk = any("\u4e00" <= c <= "\u9fff" for c in s)
+        cjk = has_han(s)
         tokens = list(s) if cjk else s.split(" ")
         sep = "" if cjk else " "
         line = ""
@@ -175,7 +175,7 @@ class Sheet:
         for text, name in parts:
             if name:
                 tokens.append((text, name))
-            elif any("\u4e00" <= c <= "\u9fff" or c in "，。、；：（）" for c in text):
+            elif has_han(text) or any(c in "，。、；：（）" for c in text):
                 tokens.extend((c, None) for c in text)
             else:
                 words = text.split(" ")
@@ -271,11 +271,7 @@ class _RenderSettings(BaseModel):
 
 @cache
 def render_settings() -> _RenderSettings:
-    path = Path(__file__).resolve().parent.parent / "data" / "render.yaml"
-    try:
-        return _RenderSettings.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: invalid render settings: {exc}") from exc
+    return load_bundled("samples", "data/render.yaml", _RenderSettings)
 
 
 def pick_dpi(doc_type: str, layout: str, rng: random.Random) -> int:

@@ -1,40 +1,25 @@
-"""Shared extraction steps: find a label in OCR lines, read the value beside or below it,
-and wrap it as an ExtractedField with evidence, confidence and method.
+"""The document an extractor reads: its pages' OCR lines in reading order (`Line`), values
+read from them (`Hit`), and the lookup of the value printed with a label.
 
 Why geometry: tesseract and RapidOCR split a card's lines differently — "姓名 张三" may be
 one line, or "姓 名" and "张三" two boxes on one row, or the value may sit under its label
 (passport data pages). So a value is looked for, in order: on the label's own line after
 the label; in the nearest box to the right on the same row; in the nearest box below.
-
-An extractor is a function `(ctx: DocContext) -> dict[str, ExtractedField]` registered
-with `@register(DocType.X)` (see extractors/__init__.py).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
-import yaml
-from pydantic import BaseModel, ValidationError
-
-from pipeline.core.errors import ConfigError, DataFileError
+from extractors._shared.label_text import SEPARATORS, find_in_line, norm_label
 from pipeline.core.models import BBox, Document, Evidence, ExtractedField, OcrLine, PageInfo
 
-# Separators OCR leaves between a label and its value.
-_SEPARATORS = " \t:：;；|,，.。_-—"
 _WS = re.compile(r"\s+")
 
 # How much a value found each way is trusted (multiplied by the OCR line confidence).
 METHOD_WEIGHT = {"same_line": 1.0, "right": 0.95, "below": 0.85, "regex": 0.8}
-
-
-class UnknownDocTypeError(ConfigError):
-    """No extractor is registered for a doc type; the message lists the registered ones."""
 
 
 @dataclass(frozen=True)
@@ -91,37 +76,6 @@ class Hit:
 _LABEL_QUALIFIER = re.compile(r"\s*[（(][^（()）\d]{1,8}[）)]\s*(?:(?:姓名|名称)\s*[:：]?|[:：])")
 
 
-def _norm_label(text: str) -> str:
-    return _WS.sub("", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def _compact_map(text: str) -> tuple[str, list[int]]:
-    """Text with whitespace removed, NFKC-folded (OCR mixes full- and half-width brackets and
-    colons in one label: "乙方（劳动者)姓名") and case-folded, and the index in `text` of each
-    kept char."""
-    chars: list[str] = []
-    idx: list[int] = []
-    for i, c in enumerate(text):
-        for f in unicodedata.normalize("NFKC", c).casefold():
-            if not f.isspace():
-                chars.append(f)
-                idx.append(i)
-    return "".join(chars), idx
-
-
-def find_in_line(line_text: str, label: str) -> tuple[int, int] | None:
-    """(start, end) in the original text of `label`, ignoring spaces and case
-    ('姓 名' and 'NAME' both match the labels '姓名' and 'Name')."""
-    comp, idx = _compact_map(line_text)
-    lab = _norm_label(label)
-    if not lab:
-        return None
-    pos = comp.find(lab)
-    if pos < 0:
-        return None
-    return idx[pos], idx[pos + len(lab) - 1] + 1
-
-
 def _snap_space(text: str, pos: int) -> int:
     """Move a cut position to the nearest whitespace (columns are separated by spaces)."""
     pos = max(0, min(len(text), pos))
@@ -132,9 +86,23 @@ def _snap_space(text: str, pos: int) -> int:
     return best if abs(best - pos) <= max(3, len(text) // 6) else pos
 
 
-def _bbox_union(boxes: Iterable[BBox]) -> BBox:
+def union_bbox(boxes: Iterable[BBox]) -> BBox:
+    """The box around `boxes` ((0, 0, 0, 0) for none)."""
     bs = list(boxes)
+    if not bs:
+        return (0, 0, 0, 0)
     return (min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs))
+
+
+def sub_hit(hit: Hit, start: int, end: int, method: str | None = None) -> Hit:
+    """The part [start:end] of a hit's text, with the box narrowed when it is one line."""
+    text = hit.text[start:end]
+    bbox = hit.bbox
+    if len(hit.lines) == 1:
+        x0, y0, x1, y1 = hit.bbox
+        n = max(1, len(hit.text))
+        bbox = (x0 + int((x1 - x0) * start / n), y0, x0 + int(round((x1 - x0) * end / n)), y1)
+    return Hit(text, bbox, hit.lines, method or hit.method, hit.weight)
 
 
 @dataclass
@@ -144,6 +112,7 @@ class DocContext:
     doc: Document
     pages: list[PageInfo]
     lines: list[Line] = field(default_factory=list)
+    flipped: tuple[int, int] | None = None  # (w, h) of the mirror when read upside down (passport)
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -162,7 +131,7 @@ class DocContext:
         first = lines[0]
         same = all(ln.file == first.file and ln.page == first.page for ln in lines)
         if same:
-            return [Evidence(file=first.file, page=first.page, bbox=bbox or _bbox_union(ln.bbox for ln in lines))]
+            return [Evidence(file=first.file, page=first.page, bbox=bbox or union_bbox(ln.bbox for ln in lines))]
         return [Evidence(file=ln.file, page=ln.page, bbox=ln.bbox) for ln in lines]
 
     # ------------------------------------------------------------------ label lookup
@@ -230,9 +199,9 @@ class DocContext:
         cut = len(rest)
         for stop in stop_labels:
             span = find_in_line(rest, stop)
-            if span and span[0] < cut and _norm_label(stop) != _norm_label(lab):
+            if span and span[0] < cut and norm_label(stop) != norm_label(lab):
                 cut = span[0]
-        value = rest[:cut].strip(_SEPARATORS)
+        value = rest[:cut].strip(SEPARATORS)
         if value:
             off = end + rest.find(value)
             yield Hit(value, ln.sub_bbox(off, off + len(value)), [ln], f"label:{lab}", METHOD_WEIGHT["same_line"])
@@ -263,8 +232,8 @@ class DocContext:
         rest = ln.text[end:]
         for stop in stop_labels:
             span = find_in_line(rest, stop)
-            if span and _norm_label(stop) != _norm_label(lab):
-                if not rest[:span[0]].strip(_SEPARATORS + "/"):
+            if span and norm_label(stop) != norm_label(lab):
+                if not rest[:span[0]].strip(SEPARATORS + "/"):
                     continue  # right after the label: its other language ("有效期限 Period of validity")
                 right = min(right, ln.sub_bbox(end + span[0], end + span[1])[0])
         for o in self._right_of(ln, label_box):
@@ -301,11 +270,11 @@ class DocContext:
                 boxes.append(box)
         if not boxes:
             return "", row[0].bbox
-        return " ".join(parts), _bbox_union(boxes)
+        return " ".join(parts), union_bbox(boxes)
 
     @staticmethod
     def _starts_with_label(text: str, labels: Sequence[str]) -> bool:
-        t = text.lstrip(_SEPARATORS)
+        t = text.lstrip(SEPARATORS)
         return any((sp := find_in_line(t, lab)) is not None and sp[0] == 0 for lab in labels)
 
     @staticmethod
@@ -315,7 +284,7 @@ class DocContext:
             span = find_in_line(text, stop)
             if span and span[0] < cut:
                 cut = span[0]
-        return text[:cut].strip(_SEPARATORS)
+        return text[:cut].strip(SEPARATORS)
 
     def _right_of(self, ln: Line, box: BBox) -> list[Line]:
         """Lines on the same row, to the right of `box`, nearest first."""
@@ -392,29 +361,6 @@ class DocContext:
                               else source.confidence, evidence=list(source.evidence), method=method)
 
 
-class _LabelTable(BaseModel):
-    sections: dict[str, dict[str, list[str]]]
-
-
-@cache
-def field_labels(data_file: str, section: str) -> dict[str, list[str]]:
-    """Labels per field from a YAML file under extractors/data/ (validated: lists of strings).
-    Errors name the file and the section."""
-    text = resources.files("extractors").joinpath(f"data/{data_file}").read_text(encoding="utf-8")
-    try:
-        table = _LabelTable.model_validate({"sections": yaml.safe_load(text)})
-    except ValidationError as exc:
-        raise DataFileError(f"extractors/data/{data_file} 格式错误", f"extractors/data/{data_file} is invalid: {exc}") from exc
-    if section not in table.sections:
-        raise DataFileError(f"extractors/data/{data_file} 缺少 {section}", f"extractors/data/{data_file} has no section {section!r}")
-    return table.sections[section]
-
-
-def all_labels(data_file: str, section: str) -> list[str]:
-    """Every label of a section: the stop list that ends a same-line value."""
-    return [lab for labs in field_labels(data_file, section).values() for lab in labs]
-
-
 def _lines_of(pages: Sequence[PageInfo]) -> Iterable[Line]:
     idx = 0
     for pi, p in enumerate(pages):
@@ -428,7 +374,8 @@ def _lines_of(pages: Sequence[PageInfo]) -> Iterable[Line]:
         for ol in reading_order(ocr_lines):
             if not ol.text.strip():
                 continue
-            yield Line(text=ol.text, bbox=tuple(ol.bbox), conf=float(ol.conf), file=p.file, page=p.page,  # type: ignore[arg-type]
+            x0, y0, x1, y1 = ol.bbox
+            yield Line(text=ol.text, bbox=(x0, y0, x1, y1), conf=float(ol.conf), file=p.file, page=p.page,
                        index=idx, page_index=pi)
             idx += 1
 

@@ -14,15 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from importlib import resources
+from typing import Generic, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pipeline.core.codes import mrz_check_digit
-from pipeline.core.errors import DataFileError
+from pipeline.core.datafiles import load_bundled
 
-_DATA_FILE = "data/mrz.yaml"
 FORMATS = {"TD3": (2, 44), "TD2": (2, 36), "TD1": (3, 30)}
 
 
@@ -35,11 +33,7 @@ class MrzConfusions(BaseModel):
 
 @cache
 def confusions() -> MrzConfusions:
-    text = resources.files("extractors").joinpath(_DATA_FILE).read_text(encoding="utf-8")
-    try:
-        return MrzConfusions.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:
-        raise DataFileError(f"extractors/{_DATA_FILE} 格式错误", f"extractors/{_DATA_FILE} is invalid: {exc}") from exc
+    return load_bundled("extractors", "data/mrz.yaml", MrzConfusions)
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -234,17 +228,20 @@ def _parse_td1(fmt: str, ls: list[str], raw: list[str], repairs: list[str], toda
 # --------------------------------------------------------------------------- finding
 
 
+R = TypeVar("R")
+
+
 @dataclass
-class MrzCandidate:
+class MrzCandidate(Generic[R]):
     text: str  # cleaned
     raw: str
-    refs: list[object] = field(default_factory=list)  # caller's line objects (for evidence)
+    refs: list[R] = field(default_factory=list)  # caller's line objects (for evidence)
 
 
-def find_mrz(lines: list[tuple[str, object]], today: date | None = None) -> tuple[MrzResult, list[object]] | None:
+def find_mrz(lines: list[tuple[str, R]], today: date | None = None) -> tuple[MrzResult, list[R]] | None:
     """Find and parse the MRZ among OCR lines given as (text, ref) in reading order. Returns the
     parse (preferring one whose checks pass) and the refs of the lines used."""
-    cands: list[MrzCandidate] = []
+    cands: list[MrzCandidate[R]] = []
     for text, ref in lines:
         t = clean_line(text)
         if _looks_like_mrz(t):
@@ -255,7 +252,7 @@ def find_mrz(lines: list[tuple[str, object]], today: date | None = None) -> tupl
                 cands[-1].refs.append(ref)
                 continue
             cands.append(MrzCandidate(t, text, [ref]))
-    best: tuple[MrzResult, list[object]] | None = None
+    best: tuple[MrzResult, list[R]] | None = None
     best_score = -1.0
     for size in (2, 3):
         for i in range(len(cands) - size + 1):
