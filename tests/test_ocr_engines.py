@@ -95,6 +95,7 @@ def test_auto_reads_pages_rapidocr_lays_out_from_its_own_detection(en_page_img, 
     no tesseract, no second detection (`recognize` is the detect-again path)."""
     tess, rapid = Counting(TesseractBackend()), Counting(RapidBackend())
     rapid.layout, rapid.read_layout = rapid.inner.layout, rapid.inner.read_layout  # type: ignore[attr-defined]
+    rapid.text_direction = rapid.inner.text_direction  # type: ignore[attr-defined]
     router = OcrRouter("auto", backends={"tesseract": tess, "rapidocr": rapid})
     en = router.read(as_page(en_page_img)).ocr
     zh = router.read(as_page(zh_page_img)).ocr

@@ -54,7 +54,7 @@ def test_a_stage_failing_on_one_page_costs_that_page_only(generated_applicant, o
     case = run.process_applicant([folder], _options(ocr_cache_dir, truth))
     by_file = {e.file: e for e in case.errors}
     assert by_file[victim].code == "READ_FAILED" and by_file[victim].page == 1
-    assert "RuntimeError" in by_file[victim].message_en
+    assert by_file[victim].detail == "RuntimeError" and "scan it again" in by_file[victim].message_en
     assert by_file["broken.pdf"].code == "CORRUPT_PDF"
     read = {p.file for p in case.pages}
     assert victim not in read and len(read) == len({f["path"] for f in truth["files"]}) - 1

@@ -29,7 +29,7 @@ from pipeline.core.models import OcrEngineName, OcrResult
 from pipeline.core.stages import Page, PageRead
 from pipeline.core.text import cjk_fraction
 from pipeline.geometry import turned_size
-from pipeline.ocr.base import OcrBackend
+from pipeline.ocr.base import LayoutReader, OcrBackend
 from pipeline.ocr.cache import OcrCache, pixel_sha256
 from pipeline.ocr.preprocess import DirectionJudge, normalise_background, prepare
 from pipeline.ocr.rapid import PageLayout, RapidBackend, rapidocr_version
@@ -110,7 +110,7 @@ class OcrRouter:
             rotate, skew = layout.rotate, layout.skew
             size = turned_size(page_image.size, rotate)
             rapid = self.backend(OcrEngineName.RAPIDOCR)
-            assert isinstance(rapid, RapidBackend)  # a layout comes only from RapidOCR
+            assert isinstance(rapid, LayoutReader)  # a layout comes only from such an engine
             result = rapid.read_layout(layout, size)
         else:
             if self.preprocess:
@@ -129,14 +129,14 @@ class OcrRouter:
         if self.mode == OcrEngineName.TESSERACT or not ocr_settings().preprocess.rapid_layout:
             return None
         backend = self.backend(OcrEngineName.RAPIDOCR)
-        return backend.layout(image) if isinstance(backend, RapidBackend) else None
+        return backend.layout(image) if isinstance(backend, LayoutReader) else None
 
     def _direction_judge(self) -> DirectionJudge | None:
         """RapidOCR's line classifier settles 0° vs 180° where RapidOCR is in use anyway."""
         if self.mode == OcrEngineName.TESSERACT or not ocr_settings().preprocess.direction_judge:
             return None
         backend = self.backend(OcrEngineName.RAPIDOCR)
-        return backend.text_direction if isinstance(backend, RapidBackend) else None
+        return backend.text_direction if isinstance(backend, LayoutReader) else None
 
     def _recognise(self, image: Image.Image, script: str, normalise: bool) -> OcrResult:
         # Background normalisation is measured to help tesseract (phone photos above all);

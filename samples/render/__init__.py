@@ -7,42 +7,19 @@ Applicant it is given, so a modified Applicant yields a consistently modified do
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PIL import Image
 
+# the renderer modules register themselves in RENDERERS when imported
+from samples.render import application_form, education, employment, identity, qualification  # noqa: F401
+from samples.render.base import compose_photocopy
+from samples.render.registry import RENDERERS, Box, RenderedDoc, Renderer, register
+
 if TYPE_CHECKING:
     from samples.people import Applicant
 
-Box = tuple[int, int, int, int]
-
-
-@dataclass
-class RenderedDoc:
-    """Clean pages plus where and how every truth field was printed."""
-
-    doc_type: str
-    pages: list[Image.Image]
-    dpi: int
-    fields: dict[str, str | int | bool]
-    field_boxes: dict[str, tuple[int, Box]]  # field -> (page index, bbox in page pixels)
-    words: list[list[tuple[str, Box]]]  # per page: every text run drawn, with its box
-    layout: str
-    field_text: dict[str, str] = field(default_factory=dict)  # field -> the exact string printed
-
-
-Renderer = Callable[..., RenderedDoc]
-RENDERERS: dict[str, Renderer] = {}
-
-
-def register(doc_type: str) -> Callable[[Renderer], Renderer]:
-    def deco(fn: Renderer) -> Renderer:
-        RENDERERS[doc_type] = fn
-        return fn
-
-    return deco
+__all__ = ["RENDERERS", "Box", "RenderedDoc", "Renderer", "compose_id_photocopy", "register", "render"]
 
 
 def render(doc_type: str, applicant: Applicant, rng: random.Random, layout: str | None = None,
@@ -52,7 +29,6 @@ def render(doc_type: str, applicant: Applicant, rng: random.Random, layout: str 
     options go to the renderer: diploma, degree_certificate and overseas_degree_certification
     take education_index (which entry of applicant.education; default the highest suitable one).
     """
-    _load_all()
     try:
         fn = RENDERERS[doc_type]
     except KeyError:
@@ -62,28 +38,6 @@ def render(doc_type: str, applicant: Applicant, rng: random.Random, layout: str 
 
 def compose_id_photocopy(front: Image.Image, back: Image.Image, dpi: int = 300) -> Image.Image:
     """Both sides of an ID card on one white A4 page, as a photocopy handed in with an application."""
-    from samples.render.base import compose_photocopy
-
     return compose_photocopy(front, back, dpi)
 
 
-_LOADED = False
-
-
-def _load_all() -> None:
-    """Import the renderer modules once (they register themselves)."""
-    global _LOADED
-    if _LOADED:
-        return
-    from samples.render import (  # noqa: F401
-        application_form,
-        education,
-        employment,
-        identity,
-        qualification,
-    )
-
-    _LOADED = True
-
-
-_load_all()  # RENDERERS is complete as soon as the package is imported

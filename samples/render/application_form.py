@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 
 from samples.people import Applicant
-from samples.render import RenderedDoc, register
 from samples.render.base import (
     A4_MM,
     BLACK,
@@ -19,6 +18,7 @@ from samples.render.base import (
     seal,
     signature,
 )
+from samples.render.registry import RenderedDoc, register
 
 SEX_ZH = {"M": "男", "F": "女"}
 FORM_LAYOUTS = ("typed", "typed_serif")

@@ -19,7 +19,7 @@ from pydantic import BaseModel, field_validator
 
 from pipeline.core.datafiles import load_bundled
 from pipeline.core.text import has_han
-from samples.render import Box, RenderedDoc
+from samples.render.registry import Box, RenderedDoc
 
 A4_MM = (210.0, 297.0)
 CARD_MM = (85.6, 54.0)

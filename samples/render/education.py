@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 
 from samples.people import Applicant, Education, names_data, places_data
-from samples.render import RenderedDoc, register
 from samples.render.base import (
     A4_MM,
     BLACK,
@@ -23,6 +22,7 @@ from samples.render.base import (
     seal,
     signature,
 )
+from samples.render.registry import RenderedDoc, register
 
 SEX_ZH = {"M": "男", "F": "女"}
 YEARS_ZH = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}

@@ -8,7 +8,6 @@ import random
 from datetime import date
 
 from samples.people import Applicant, places_data
-from samples.render import RenderedDoc, register
 from samples.render.base import (
     A4_MM,
     BLACK,
@@ -26,6 +25,7 @@ from samples.render.base import (
     seal,
     signature,
 )
+from samples.render.registry import RenderedDoc, register
 
 SEX_ZH = {"M": "男", "F": "女"}
 

@@ -10,7 +10,6 @@ from PIL import ImageDraw
 
 from pipeline.core.codes import mrz_check_digit
 from samples.people import Applicant, Person, places_data, split_name_zh
-from samples.render import RenderedDoc, register
 from samples.render.base import (
     BLACK,
     CARD_MM,
@@ -26,6 +25,7 @@ from samples.render.base import (
     pick_layout,
     round_corners,
 )
+from samples.render.registry import RenderedDoc, register
 
 SEX_ZH = {"M": "男", "F": "女"}
 LABEL_BLUE = (40, 90, 160)

@@ -11,7 +11,6 @@ import random
 from datetime import date
 
 from samples.people import Applicant, certificates_data
-from samples.render import RenderedDoc, register
 from samples.render.base import (
     A4_MM,
     BLACK,
@@ -28,6 +27,7 @@ from samples.render.base import (
     seal,
     signature,
 )
+from samples.render.registry import RenderedDoc, register
 
 QUAL_LAYOUTS = ("certificate", "certificate_modern", "wallet", "membership", "ihk")
 _FAMILY_LAYOUTS = {
