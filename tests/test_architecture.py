@@ -182,3 +182,9 @@ def test_no_import_cycles() -> None:
 
 def test_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_extractors_shared_steps_are_private_to_them() -> None:
+    bad = [f"{m}:{line} imports {imp}" for m, path in MODULES.items() if not _owner(m, ("extractors",))
+           for imp, line in _imports(path) if _owner(imp, ("extractors._shared",))]
+    assert bad == []
