@@ -17,6 +17,7 @@ import logging
 import multiprocessing as mp
 import os
 import resource
+import shutil
 import sqlite3
 import threading
 import time
@@ -36,7 +37,15 @@ from pipeline.core import clock as ocr_clock
 from pipeline.core import logs
 from pipeline.core.console import Progress, cell
 from pipeline.core.errors import ConfigError, ExitCode
-from pipeline.core.folders import FolderLock, check_output_folder, disk_full, is_disk_full
+from pipeline.core.folders import (
+    TEMP_NAME,
+    FolderLock,
+    check_output_folder,
+    disk_full,
+    is_disk_full,
+    scratch,
+    use_scratch,
+)
 from pipeline.core.labels import label
 from pipeline.core.models import CaseFile, Flag
 from pipeline.core.options import RunOptions, SubCommands, add_run_options, positive_int, run_options_from
@@ -207,6 +216,7 @@ def worker_init(log_dir: str | None = None, parent_pid: int | None = None) -> No
     logs.configure()
     if log_dir:
         logs.attach_file(Path(log_dir))
+        use_scratch(Path(log_dir))  # its temporary files beside the run's, removed at the next start
     if parent_pid is not None:
         threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
 
@@ -318,7 +328,7 @@ def ingest(archive: Path, out_dir: Path, options: RunOptions, workers: int | Non
     qualify.check_catalog(options.catalog_file)
     check_output_folder(out_dir)
     private_dir(out_dir)
-    with FolderLock(out_dir):
+    with FolderLock(out_dir), scratch(out_dir):
         logs.attach_file(out_dir)
         try:
             return _ingest(applicants, archive, out_dir, options, workers, engine, scheduler, force, stream)
@@ -326,6 +336,8 @@ def ingest(archive: Path, out_dir: Path, options: RunOptions, workers: int | Non
             if is_disk_full(exc) or "disk is full" in str(exc):
                 raise disk_full(exc if isinstance(exc, OSError) else OSError(28, str(exc))) from exc
             raise
+        finally:
+            shutil.rmtree(out_dir / TEMP_NAME, ignore_errors=True)  # every worker has ended
 
 
 def _ingest(applicants: list[tuple[str, list[Path]]], archive: Path, out_dir: Path, options: RunOptions,

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline.casefile import failed_case, write_case
 from pipeline.core import logs
 from pipeline.core.errors import ConfigError, ExitCode, OcrEngineMissing
-from pipeline.core.folders import check_output_folder
+from pipeline.core.folders import check_output_folder, scratch
 from pipeline.core.models import CaseFile
 from pipeline.core.options import SubCommands, add_run_options, run_options_from
 from pipeline.qualify import check_catalog
@@ -32,14 +32,15 @@ def _cmd_process(args: argparse.Namespace) -> int:
     opts = run_options_from(args, out.parent / ".credcase-cache")
     check_catalog(opts.catalog_file)
     source = args.inputs[0].name if len(args.inputs) == 1 else "files"
-    try:
-        case = process_applicant(list(args.inputs), opts, source=source)
-    except OcrEngineMissing:
-        raise
-    except Exception as exc:  # noqa: BLE001 — credcase failed, not the paper: the case file says so
-        log.exception("processing %s failed", source)
-        case = failed_case(Path(source).stem, source, exc)
-    write_case(case, out, html=not args.no_html, sources=list(args.inputs))
+    with scratch(out.parent):
+        try:
+            case = process_applicant(list(args.inputs), opts, source=source)
+        except OcrEngineMissing:
+            raise
+        except Exception as exc:  # noqa: BLE001 — credcase failed, not the paper: the case file says so
+            log.exception("processing %s failed", source)
+            case = failed_case(Path(source).stem, source, exc)
+        write_case(case, out, html=not args.no_html, sources=list(args.inputs))
     print(f"{case.recommendation}  flags={len(case.flags)}  errors={len(case.errors)}  → {out}")
     return ExitCode.SOME_INPUTS_FAILED if case.errors else ExitCode.OK
 

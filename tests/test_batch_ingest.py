@@ -118,6 +118,36 @@ def test_sigkill_loses_no_finished_case_and_leaves_no_partial_file(archive, cach
     assert not list(out.rglob("*.tmp"))
 
 
+def test_killed_coordinator_takes_its_workers_and_leaves_no_temp_files(archive, cache, tmp_path):
+    """SIGKILL of the coordinator only (its workers are not told): they end within 10 s; their
+    temporary files are inside the output folder, and the next run removes them."""
+    import psutil
+
+    out = tmp_path / "orphans"
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    env = dict(os.environ, OMP_THREAD_LIMIT="1", TMPDIR=str(system_tmp))
+    proc = subprocess.Popen([*CLI, "ingest", str(archive), "--out", str(out), "--workers", "2",
+                             "--cache-dir", str(tmp_path / "cold-cache")],  # cold: the workers are busy
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    workers: list[psutil.Process] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = [c for c in psutil.Process(proc.pid).children(recursive=True) if "python" in c.name()]
+        time.sleep(0.5)
+    time.sleep(3)  # they are reading pages now
+    assert len(workers) >= 2
+    proc.kill()
+    proc.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == [], [p.pid for p in alive]
+    assert list(system_tmp.iterdir()) == []  # nothing in the system temp folder
+    assert (out / ".credcase-tmp").exists()  # what they left is in the output folder
+    r = _run("ingest", str(archive), "--out", str(out), "--workers", "2", "--cache-dir", str(cache))
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    assert not (out / ".credcase-tmp").exists()
+
+
 def test_dask_local_cluster_gives_the_same_results(archive, cache, first_run, tmp_path):
     out, _, _ = first_run
     dask_out = tmp_path / "dask"

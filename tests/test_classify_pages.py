@@ -244,3 +244,12 @@ def test_dithered_seal_on_a_bilevel_copy_is_found_from_its_dots(sealed: bool) ->
         return
     [(x0, y0, x1, y1)] = cues["grey_seals"]
     assert abs((x0 + x1) / 2 - 600) < 30 and abs((y0 + y1) / 2 - 1500) < 30
+
+
+def test_a_scrap_of_text_is_no_document() -> None:
+    """OCR of a junk page read "C" (a peer's fuzz image): it was called a qualification
+    certificate at 0.86 — the keyword's fuzzy match found "c" inside "certificate"."""
+    card = Image.new("RGB", (856, 540), "white")
+    assert _classified("C", img=card).doc_type == DocType.UNKNOWN
+    assert not [h for t in score_text("C", PageCues()) for h in t.hits]  # no keyword, fuzzy or not
+    assert _classified("Cert. No. 1234", img=card).doc_type == DocType.UNKNOWN

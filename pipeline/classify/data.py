@@ -50,6 +50,7 @@ class TypeSpec(BaseModel):
 class Settings(BaseModel):
     """Classifier thresholds; every value is set in doc_types.yaml (its comments say why)."""
 
+    min_text_chars: int
     fuzzy_min_length: int
     fuzzy_threshold: float
     fuzzy_weight: float

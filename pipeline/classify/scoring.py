@@ -44,7 +44,9 @@ def score_text(text: str, cues: PageCues) -> list[TypeScore]:
             if k in comp:
                 total += weight
                 hits.append(kw)
-            elif len(k) >= s.fuzzy_min_length and comp and fuzz.partial_ratio(k, comp) >= s.fuzzy_threshold:
+            # the keyword, misread, somewhere in the text: never the text inside the keyword (with
+            # partial_ratio's alignment, a page reading just "C" matched every keyword holding a c)
+            elif len(k) >= s.fuzzy_min_length and len(comp) >= len(k) and fuzz.partial_ratio(k, comp) >= s.fuzzy_threshold:
                 total += weight * s.fuzzy_weight
                 hits.append(f"~{kw}")
         for pat, weight in spec.patterns.items():
@@ -82,6 +84,8 @@ def classify_page(ocr: OcrResult | None, cues: PageCues) -> PageClass:
         text = "\n".join(ln.text for ln in ocr.lines)
     scores = score_text(text, cues)
     doc_type, conf = decide(scores)
+    if sum(ch.isalnum() for ch in text) < doc_type_data().settings.min_text_chars:
+        doc_type, conf = DocType.UNKNOWN, 0.0  # a scrap of text says nothing of what the page is
     side: Literal["front", "back"] | None = None
     if doc_type != DocType.UNKNOWN:
         spec = doc_type_data().types[doc_type]

@@ -1,4 +1,5 @@
-"""Output folders: checked before any work starts, and held by one run at a time.
+"""Output folders: checked before any work starts, held by one run at a time, and home to the
+run's temporary files.
 
 A clerk's mistake with a path (a file where a folder should be, a read-only share, a full disk)
 must be a clear usage error before anything is read or written — never a traceback halfway,
@@ -15,6 +16,8 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -105,3 +108,55 @@ def _holder(text: str) -> str:
         return f"pid {h['pid']} @ {h['host']}, since {h['since']}"
     except (ValueError, KeyError, TypeError):
         return "pid unknown"
+
+
+TEMP_NAME = ".credcase-tmp"
+
+
+def use_scratch(folder: Path) -> Path:
+    """Make this process's temporary files (credcase's, tesseract's, every library's) live in
+    `folder`/.credcase-tmp/<pid>, not the system temp folder, and remove what processes that are
+    gone (killed runs, killed workers) left there. Returns this process's folder."""
+    base = Path(folder) / TEMP_NAME
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(base, 0o700)
+    for old in base.iterdir():
+        if not (old.name.isdigit() and _alive(int(old.name))):
+            shutil.rmtree(old, ignore_errors=True)
+    mine = base / str(os.getpid())
+    mine.mkdir(exist_ok=True)
+    os.chmod(mine, 0o700)
+    tempfile.tempdir = str(mine)
+    os.environ["TMPDIR"] = str(mine)  # child processes (tesseract) too
+    return mine
+
+
+@contextmanager
+def scratch(folder: Path) -> Iterator[Path]:
+    """use_scratch for the length of a run; afterwards the temporary folder is removed and the
+    process's own temp settings are as before."""
+    saved_dir, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
+    mine = use_scratch(folder)
+    try:
+        yield mine
+    finally:
+        tempfile.tempdir = saved_dir
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
+        shutil.rmtree(mine, ignore_errors=True)
+        try:
+            mine.parent.rmdir()  # when no other process's folder is left
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -3,9 +3,7 @@ routing and caching happen around them (pipeline.ocr.OcrRouter)."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PIL import Image
 

@@ -8,7 +8,9 @@ rapidocr 3.10's own pipeline objects, which its public call does not expose."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,8 +46,27 @@ def rapidocr_version() -> str | None:
         return str(v)
 
 
+@functools.cache
+def _import_openvino() -> Any:
+    """Import OpenVINO without its telemetry: on import it counts runs in ~/intel/stats (outside
+    credcase's folders, on every run). The telemetry finds no home folder while this runs, so it
+    declines and writes nothing; OpenVINO itself does not read HOME."""
+    home = os.environ.get("HOME")
+    os.environ["HOME"] = "/nonexistent-credcase-home"
+    try:
+        import openvino
+
+        return openvino
+    finally:
+        if home is None:
+            os.environ.pop("HOME", None)
+        else:
+            os.environ["HOME"] = home
+
+
 def _openvino_version() -> str | None:
     try:
+        _import_openvino()
         from openvino import get_version
     except ImportError:
         return None
