@@ -20,7 +20,8 @@ from extractors._shared.context import DocContext, Line
 from extractors._shared.idnumber import find_id_number, find_id_numbers, id_number_fields
 from extractors._shared.labels import all_labels, labels_for
 from extractors._shared.sex import parse_sex
-from pipeline.core.dates import iso_date, long_term_word, parse_date, parse_date_range
+from extractors._shared.validity import validity_fields
+from pipeline.core.dates import iso_date, parse_date
 from pipeline.core.models import DocType, ExtractedField
 from pipeline.core.names import clean_chinese_name
 
@@ -103,14 +104,5 @@ def extract_resident_id_card(ctx: DocContext) -> dict[str, ExtractedField]:
     if hit:
         out["issuing_authority"] = ctx.field(re.sub(r"\s+", "", hit.text), hit)
 
-    hit = ctx.value_for(_labels("validity"), stop_labels=stops,
-                        accept=lambda t: parse_date_range(t)[0] is not None)
-    if hit:
-        start, end, long_term = parse_date_range(hit.text)
-        out["valid_from"] = ctx.field(start.isoformat() if start else None, hit)
-        if long_term:
-            raw_word = long_term_word(hit.text)
-            out["valid_until"] = ctx.field(None, hit, method=hit.method + "+long_term", raw=raw_word)
-        else:
-            out["valid_until"] = ctx.field(end.isoformat() if end else None, hit)
+    out.update(validity_fields(ctx, _labels("validity"), stops))
     return out

@@ -126,6 +126,7 @@ def read_files(files: list[LoadedFile], router: ocr.OcrRouter) -> Reading:
         except Exception as exc:  # noqa: BLE001 — one file must never lose the applicant
             log.exception("reading %s failed", f.source.path)
             out.errors.append(_failed(f, exc, None))
+        log.info("read %s in %.1f s", f.source.path, time.monotonic() - started)
     return out
 
 

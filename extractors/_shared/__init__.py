@@ -11,6 +11,7 @@ sex          sex words → M/F
 idnumber     resident ID numbers in OCR text, and their facts as fields
 mrz          machine-readable zones (ICAO 9303)
 permit       the Hong Kong/Macao and Taiwan residents' permits (one card, two numbers)
+validity     a card's validity period (valid_from, valid_until, 长期)
 education_words, cert_numbers, education   diplomas and degree certificates
 
 Dates are pipeline.core.dates, digit look-alikes pipeline.core.digits (the forensics stage

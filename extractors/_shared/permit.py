@@ -16,7 +16,8 @@ from extractors._shared.context import DocContext, Hit, Line
 from extractors._shared.labels import all_labels, labels_for, pattern_for
 from extractors._shared.mrz import find_mrz
 from extractors._shared.sex import SEX_MARK, parse_sex
-from pipeline.core.dates import iso_date, long_term_word, parse_date, parse_date_range
+from extractors._shared.validity import validity_fields
+from pipeline.core.dates import iso_date, parse_date
 from pipeline.core.digits import repair_digits
 from pipeline.core.models import ExtractedField
 from pipeline.core.names import clean_chinese_name, format_latin_name, latin_tokens
@@ -96,15 +97,7 @@ def extract_permit(ctx: DocContext, section: str) -> dict[str, ExtractedField]:
     elif section == "taiwan_permit" and "id_number" in out:
         out["nationality"] = ctx.derived("TWN", out["id_number"], "from:document_type")
 
-    hit = ctx.value_for(labels["validity"], stop_labels=stops, accept=lambda t: parse_date_range(t)[0] is not None)
-    if hit:
-        start, end, long_term = parse_date_range(hit.text)
-        out["valid_from"] = ctx.field(start.isoformat() if start else None, hit)
-        if long_term:
-            word = long_term_word(hit.text)
-            out["valid_until"] = ctx.field(None, hit, method=hit.method + "+long_term", raw=word)
-        else:
-            out["valid_until"] = ctx.field(end.isoformat() if end else None, hit)
+    out.update(validity_fields(ctx, labels["validity"], stops))
     hit = ctx.value_for(labels["issuing_authority"], stop_labels=stops, accept=has_han)
     if hit:
         out["issuing_authority"] = ctx.field(re.sub(r"\s+", "", hit.text), hit)

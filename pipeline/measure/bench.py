@@ -17,6 +17,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -152,6 +153,64 @@ def _pick(ev: dict, *keys: str) -> float | None:
     return None
 
 
+def _stress_archive(dest: Path) -> Path:
+    """Files that cost the most to read, beside a real document: a 118-megapixel PNG (just under
+    the pixel cap), a PDF page 5 m wide, a 60-page scanned PDF, a 30-page TIFF, a 42-frame
+    animated WebP. What a stranger can hand in within the limits."""
+    import pikepdf
+    from PIL import Image, ImageDraw
+
+    if (dest / "done").exists():
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)
+    big, docs = dest / "S01", dest / "S02"
+    big.mkdir(parents=True)
+    docs.mkdir()
+    page = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(page)
+    for y in range(200, 3300, 60):
+        draw.text((200, y), "Certificate of qualification  No. 2104 5678  " * 3, fill=0)
+    huge = page.resize((8800, 12400))  # ~109 MP of a text page
+    huge.save(big / "scan_1200dpi.png", compress_level=1)
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(14000, 14000))  # 4.9 m square: rendered within max_render_pixels
+    pdf.save(big / "poster.pdf")
+    page.convert("RGB").save(docs / "record.pdf", save_all=True, append_images=[page.convert("RGB")] * 59,
+                             resolution=300)
+    page.save(docs / "fax.tif", save_all=True, append_images=[page] * 29, compression="group4")
+    frames = [Image.new("RGB", (245, 245), (i * 6, 0, 0)) for i in range(42)]
+    frames[0].save(docs / "sticker.webp", save_all=True, append_images=frames[1:], duration=40)
+    (dest / "done").write_text("ok")
+    return dest
+
+
+def _slowest_file(out: Path) -> tuple[str, float] | None:
+    """The file that took longest to read, from the run's log ("read NAME in S s")."""
+    log_file = out / "credcase.log"
+    best: tuple[str, float] | None = None
+    if log_file.exists():
+        for m in re.finditer(r"read (.+?) in ([0-9.]+) s", log_file.read_text(encoding="utf-8", errors="replace")):
+            if best is None or float(m.group(2)) > best[1]:
+                best = (m.group(1), float(m.group(2)))
+    return best
+
+
+def _stress(root: Path, res: dict[str, Any], hostile: Path | None) -> None:
+    """Peak memory per worker and the slowest file on the costliest inputs (and on `hostile`, a
+    folder of strangers' files, when given)."""
+    for label, archive in (("stress", _stress_archive(root / "stress-archive")), ("hostile", hostile)):
+        if archive is None:
+            continue
+        s = _run_ingest(archive, root / f"{label}-w2", OcrEngineName.AUTO, 2)
+        slowest = _slowest_file(root / f"{label}-w2")
+        res[f"{label}_peak_rss_mb_per_worker"] = s.peak_rss_mb
+        res[f"{label}_seconds"] = s.seconds
+        res[f"{label}_slowest_file"] = f"{slowest[0]} ({slowest[1]:.1f} s)" if slowest else None
+        res[f"{label}_failed_applicants"] = s.failed
+        print(f"  {label}: {s.seconds:.1f}s, peak {s.peak_rss_mb:.0f} MB per worker, slowest "
+              f"{res[f'{label}_slowest_file']}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.measure.bench")
     ap.add_argument("--out", type=Path, default=Path("out/bench"))
@@ -161,11 +220,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--defect-rate", type=float, default=0.6)
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--w1-applicants", type=int, default=10, help="applicants in the 1-worker run")
+    ap.add_argument("--hostile", type=Path, default=None,
+                    help="an archive of strangers' files (fuzz and crash corpora) to measure too")
+    ap.add_argument("--stress-only", action="store_true", help="only the memory and time stress runs")
     args = ap.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     root: Path = args.out
     archive = root / "archive"
     root.mkdir(parents=True, exist_ok=True)
+    if args.stress_only:
+        res_stress: dict[str, Any] = {}
+        _stress(root, res_stress, args.hostile)
+        atomic_write_text(root / "stress.json", json.dumps(res_stress, indent=2, ensure_ascii=False))
+        return 0
     _generate(archive, args.applicants, args.seed, args.defect_rate)
 
     images = _export_pages(archive, root / "pages")
@@ -214,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     res["speedup_2_vs_1"] = (pages / s2.seconds) / (max(1, s1.pages) / s1.seconds)
     res["rerun_fraction"] = again.seconds / s2.seconds
 
+    _stress(root, res, args.hostile)
+
     if not args.skip_accuracy:
         ev_auto = _evaluate(root / "auto-w2", archive)
         sr = _run_ingest(archive, root / "rapid-w2", OcrEngineName.RAPIDOCR, 2)
@@ -257,6 +326,12 @@ def _table(res: dict[str, Any]) -> str:
         ("speed-up 2 vs 1 worker (pages/s)", f("speedup_2_vs_1"), "target ≥ 1.7"),
         ("second run / first run", f("rerun_fraction", "{:.1%}"), "target < 10%"),
         ("peak memory per worker (MB)", f("peak_rss_mb_per_worker", "{:.0f}"), "target < 1500"),
+        ("stress files: peak memory per worker (MB)", f("stress_peak_rss_mb_per_worker", "{:.0f}"),
+         "target < 1500"),
+        ("stress files: slowest file", str(res.get("stress_slowest_file") or "n/a"), ""),
+        ("strangers' files: peak memory per worker (MB)", f("hostile_peak_rss_mb_per_worker", "{:.0f}"),
+         "with --hostile DIR"),
+        ("strangers' files: slowest file", str(res.get("hostile_slowest_file") or "n/a"), ""),
         ("field accuracy auto / rapidocr", f"{f('auto_field_accuracy')} / {f('rapidocr_field_accuracy')}", ""),
         ("classification auto / rapidocr",
          f"{f('auto_classification_accuracy')} / {f('rapidocr_classification_accuracy')}", ""),
