@@ -13,6 +13,7 @@ import samples.cli
 from pipeline import __version__, batch, commands
 from pipeline.core import logs
 from pipeline.core.errors import ConfigError, CredcaseError, ExitCode
+from pipeline.core.labels import usage_message_zh
 from pipeline.measure import evaluate
 
 EPILOG = """\
@@ -27,7 +28,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with its complaints as credcase's usage errors (Chinese first, exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        raise ConfigError(f"命令用法有误：{message}（{self.prog} --help 查看用法）",
+        raise ConfigError(f"命令用法有误：{usage_message_zh(message)}（{self.prog} --help 查看用法）",
                           f"usage error: {message} (see {self.prog} --help)")
 
 

@@ -85,7 +85,7 @@ def test_process_out_must_be_a_file(tmp_path: Path) -> None:
 
 
 def test_argparse_complaints_are_usage_errors_in_both_languages() -> None:
-    _usage_error(_run("ingest"), "命令用法有误", "the following arguments are required")
+    _usage_error(_run("ingest"), "缺少必需的参数", "the following arguments are required")
     _usage_error(_run("process", "x", "--out", "y.json", "--application-date", "30.06.2025"),
                  "命令用法有误", "date must be YYYY-MM-DD")
 

@@ -255,3 +255,39 @@ def test_the_applicant_beside_the_hostile_files_is_read(hostile_folder: Path, ge
     assert set(real) <= read
     assert {d["doc_type"] for d in case["documents"]} >= {d["doc_type"] for d in truth["documents"]}
     assert (tmp_path / "credcase.log").exists()
+
+
+@pytest.mark.ocr
+def test_loading_the_engines_writes_nothing_in_the_home_folder(tmp_path: Path) -> None:
+    """OpenVINO's telemetry counted every run in ~/intel/stats: credcase loads it without."""
+    home = tmp_path / "home"
+    home.mkdir()
+    code = "from pipeline.ocr.rapid import RapidBackend; b = RapidBackend(); b._load(); print(b.runtime)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, HOME=str(home)))
+    assert r.returncode == 0 and r.stdout.strip() == "openvino", r.stderr[-2000:]
+    assert list(home.iterdir()) == []
+
+
+@pytest.mark.ocr
+def test_limits_per_file_and_per_applicant_are_errors_that_name_them(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import run
+    from pipeline.core.options import RunOptions
+
+    folder = tmp_path / "applicant"
+    folder.mkdir()
+    blank = [Image.new("L", (300, 200), 255) for _ in range(3)]
+    for name in ("a.tif", "b.tif"):
+        blank[0].save(folder / name, save_all=True, append_images=blank[1:])
+    limits = input_settings().limits.model_copy(update={"max_pages_per_applicant": 4})
+    monkeypatch.setattr(run, "input_settings", lambda: input_settings().model_copy(update={"limits": limits}))
+    case = run.process_applicant([folder], RunOptions())
+    assert len(case.pages) == 4
+    [err] = case.errors
+    assert (err.code, err.file, err.page) == ("APPLICANT_PAGE_LIMIT", "b.tif", 2) and "4" in err.message_en
+
+    limits = input_settings().limits.model_copy(update={"max_seconds_per_file": 0.0})
+    case = run.process_applicant([folder], RunOptions())
+    assert [(e.code, e.file) for e in case.errors] == [("FILE_TIME_LIMIT", "a.tif"), ("FILE_TIME_LIMIT", "b.tif")]
+    assert case.pages == [] and "0 s" in case.errors[0].message_en

@@ -5,6 +5,7 @@ for one thing everywhere."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +21,11 @@ class Label(BaseModel):
     en: str
 
 
+class UsageMessage(BaseModel):
+    pattern: re.Pattern[str]
+    zh: str
+
+
 class Labels(BaseModel):
     recommendation: dict[str, Label]
     severity: dict[str, Label]
@@ -29,6 +35,7 @@ class Labels(BaseModel):
     fields: dict[str, Label]
     doc_types: dict[DocType, Label]
     education_levels: list[list[str]]  # highest first: words that mark each level
+    usage_messages: list[UsageMessage]
 
 
 @cache
@@ -48,6 +55,15 @@ def label(group: str, key: str) -> Label | None:
         except ValueError:
             return None
     return found if isinstance(found, Label) else None
+
+
+def usage_message_zh(english: str) -> str:
+    """argparse's English complaint said in Chinese (the English itself when no pattern fits)."""
+    for m in labels().usage_messages:
+        found = m.pattern.match(english)
+        if found:
+            return m.zh.format(**found.groupdict())
+    return english
 
 
 def doc_label(doc_type: DocType | str) -> Label:
