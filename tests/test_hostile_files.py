@@ -12,6 +12,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -107,7 +108,9 @@ def pdf_without_mediabox(path: Path) -> None:
 
 
 HOSTILE = {
-    "apng_zero_frames.png": (apng_with_zero_frames, "CORRUPT_IMAGE"),
+    # Pillow < 13 raised inside verify() (a typed error here); Pillow 13 falls back to the default
+    # image: either is right, a traceback is not
+    "apng_zero_frames.png": (apng_with_zero_frames, "CORRUPT_IMAGE or one picture"),
     "bomb_frame_two.gif": (gif_with_a_bomb_in_frame_two, None),  # read as its first frame
     "no_dimensions.tif": (tiff_without_dimensions_on_page_two, "CORRUPT_IMAGE"),
     "animated.webp": (animated_webp, None),
@@ -141,6 +144,8 @@ def test_each_hostile_file_is_its_own_typed_error_or_one_picture(hostile_folder:
     for name, (_make, code) in HOSTILE.items():
         if code is None:
             assert counts.get(name) == 1 and name not in codes, (name, codes, counts)
+        elif code.endswith(" or one picture"):
+            assert (codes.get(name), counts.get(name)) in ((code.split()[0], None), (None, 1)), (name, codes, counts)
         else:
             assert codes.get(name) == code, (name, codes)
     assert counts["no_mediabox.pdf"] == 1  # rendered at a default size; its text layer is lost, not the page
@@ -217,8 +222,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
 @given(sample=mutated())
 def test_mutated_files_never_escape_the_per_file_errors(sample: tuple[str, bytes], tmp_path: Path) -> None:
     ext, data = sample
-    folder = tmp_path / f"m-{abs(hash(data))}"
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis may replay one example
     (folder / f"scan.{ext}").write_bytes(data)
     files, errors = collect_inputs([folder], folder / "w")  # raises nothing
     assert len(files) + len(errors) >= 1
@@ -250,7 +254,8 @@ def test_the_applicant_beside_the_hostile_files_is_read(hostile_folder: Path, ge
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-3000:]
     case = json.loads(out.read_text(encoding="utf-8"))
     by_file = {e["file"]: e["code"] for e in case["errors"]}
-    assert by_file == {"bad/apng_zero_frames.png": "CORRUPT_IMAGE", "bad/no_dimensions.tif": "CORRUPT_IMAGE"}
+    by_file.pop("bad/apng_zero_frames.png", None)  # Pillow-version dependent, see HOSTILE
+    assert by_file == {"bad/no_dimensions.tif": "CORRUPT_IMAGE"}
     read = {p["file"] for p in case["pages"]}
     assert set(real) <= read
     assert {d["doc_type"] for d in case["documents"]} >= {d["doc_type"] for d in truth["documents"]}

@@ -35,6 +35,7 @@ from pipeline.core.models import OcrEngineName
 from pipeline.core.options import RunOptions
 from pipeline.core.privacy import atomic_write_text
 from pipeline.ingest import collect_inputs
+from samples.stress import stress_archive
 
 TESS_LANGS = "chi_sim+eng+deu"
 
@@ -153,37 +154,6 @@ def _pick(ev: dict, *keys: str) -> float | None:
     return None
 
 
-def _stress_archive(dest: Path) -> Path:
-    """Files that cost the most to read, beside a real document: a 118-megapixel PNG (just under
-    the pixel cap), a PDF page 5 m wide, a 60-page scanned PDF, a 30-page TIFF, a 42-frame
-    animated WebP. What a stranger can hand in within the limits."""
-    import pikepdf
-    from PIL import Image, ImageDraw
-
-    if (dest / "done").exists():
-        return dest
-    shutil.rmtree(dest, ignore_errors=True)
-    big, docs = dest / "S01", dest / "S02"
-    big.mkdir(parents=True)
-    docs.mkdir()
-    page = Image.new("L", (2480, 3508), 255)
-    draw = ImageDraw.Draw(page)
-    for y in range(200, 3300, 60):
-        draw.text((200, y), "Certificate of qualification  No. 2104 5678  " * 3, fill=0)
-    huge = page.resize((8800, 12400))  # ~109 MP of a text page
-    huge.save(big / "scan_1200dpi.png", compress_level=1)
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(14000, 14000))  # 4.9 m square: rendered within max_render_pixels
-    pdf.save(big / "poster.pdf")
-    page.convert("RGB").save(docs / "record.pdf", save_all=True, append_images=[page.convert("RGB")] * 59,
-                             resolution=300)
-    page.save(docs / "fax.tif", save_all=True, append_images=[page] * 29, compression="group4")
-    frames = [Image.new("RGB", (245, 245), (i * 6, 0, 0)) for i in range(42)]
-    frames[0].save(docs / "sticker.webp", save_all=True, append_images=frames[1:], duration=40)
-    (dest / "done").write_text("ok")
-    return dest
-
-
 def _slowest_file(out: Path) -> tuple[str, float] | None:
     """The file that took longest to read, from the run's log ("read NAME in S s")."""
     log_file = out / "credcase.log"
@@ -198,7 +168,7 @@ def _slowest_file(out: Path) -> tuple[str, float] | None:
 def _stress(root: Path, res: dict[str, Any], hostile: Path | None) -> None:
     """Peak memory per worker and the slowest file on the costliest inputs (and on `hostile`, a
     folder of strangers' files, when given)."""
-    for label, archive in (("stress", _stress_archive(root / "stress-archive")), ("hostile", hostile)):
+    for label, archive in (("stress", stress_archive(root / "stress-archive")), ("hostile", hostile)):
         if archive is None:
             continue
         s = _run_ingest(archive, root / f"{label}-w2", OcrEngineName.AUTO, 2)
