@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from stdnum.cn import ric
 
-from pipeline.core import codes, text
+from pipeline.core import codes, regions, text
 from pipeline.core.datafiles import parse
 from pipeline.core.errors import DataFileError
 from pipeline.core.flags import flag_specs, make_flag
@@ -67,7 +67,7 @@ def test_every_bundled_data_file_loads() -> None:
     from pipeline.ocr.settings import ocr_settings
 
     for load in (load_policy, doc_type_data, input_settings, labels, names_data, corpus_settings, config,
-                 ocr_settings, flag_specs, codes.region_data):
+                 ocr_settings, flag_specs, regions.region_sources, regions.region_table):
         assert load() is not None
 
 

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from extractors._shared.idnumber import find_id_numbers
 from extractors._shared.mrz import make_td3, parse_mrz
 from extractors._shared.sex import parse_sex
-from pipeline.core.codes import check_char, check_id_number, mrz_check_digit, region_info
+from pipeline.core.codes import check_char, check_id_number, mrz_check_digit
 from pipeline.core.dates import iso_date, parse_date, parse_date_range
 from pipeline.core.digits import repair_digits
 from pipeline.core.names import format_latin_name, latin_names_match, name_matches_pinyin, names_match
+from pipeline.core.regions import region_info
 
 EN_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 EN_LONG = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -158,7 +159,7 @@ def test_taizhou_region_codes_current_and_historical() -> None:
         assert region_info(code).known and region_info(code).historical, code
     assert not region_info("321299").known
     assert not region_info("990101").known
-    assert region_info("110105").level == "prefecture"
+    assert region_info("110105").level == "county" and region_info("110105").name == "北京市朝阳区"
 
 
 def test_ocr_lookalikes_repaired_only_in_digit_positions() -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 from pipeline.checks.view import CaseView
-from pipeline.core.codes import ID18, id_checksum_ok, normalize_id, region_info
+from pipeline.core.codes import ID18, id_checksum_ok, normalize_id
 from pipeline.core.flags import make_flag
 from pipeline.core.models import DocType, Document, Evidence, Flag
 from pipeline.core.privacy import mask_id
+from pipeline.core.regions import region_info
 
 # Documents that may hold a resident ID number, and the field it is in.
 ID_NUMBER_DOCS: tuple[DocType, ...] = (DocType.RESIDENT_ID_CARD, DocType.SOCIAL_INSURANCE_RECORD,

@@ -2,8 +2,8 @@
 
 - GB 11643-1999, the resident ID number: MOD 11-2 check character, the birth date and sex it
   encodes;
-- GB/T 2260, the administrative division code of its first six digits (table in
-  pipeline/data/region_codes.yaml, with its sources and coverage);
+- GB/T 2260, the administrative division code of its first six digits (looked up in
+  pipeline/core/regions.py);
 - ICAO Doc 9303, the machine-readable zone's check digits.
 
 A wrong check character is never "corrected": a falsified or mistyped number must reach the
@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel
 
-from pipeline.core.datafiles import load_bundled
+from pipeline.core.regions import region_info
 
 # --------------------------------------------------------------------------- GB 11643
 
@@ -59,60 +58,6 @@ def encoded_birth_and_sex(number: str | None) -> tuple[str | None, str | None]:
     return (birth.isoformat() if birth else None), ("M" if int(number[16]) % 2 else "F")
 
 
-# --------------------------------------------------------------------------- GB/T 2260
-
-
-class _Group(BaseModel):
-    current: dict[str, str]
-    historical: dict[str, str] = {}
-
-    @field_validator("current", "historical")
-    @classmethod
-    def _six_digits(cls, v: dict[str, str]) -> dict[str, str]:
-        for code in v:
-            if not re.fullmatch(r"\d{6}", code):
-                raise ValueError(f"region code {code!r} is not six digits")
-        return v
-
-
-class RegionData(BaseModel):
-    special: dict[str, str]
-    prefecture_level: _Group
-    jiangsu: _Group
-
-
-@cache
-def region_data() -> RegionData:
-    return load_bundled("pipeline", "data/region_codes.yaml", RegionData)
-
-
-class RegionInfo(BaseModel):
-    code: str
-    known: bool
-    name: str | None = None
-    level: str = ""  # "county" | "prefecture" | "special" | ""
-    historical: bool = False
-
-
-def region_info(code: str) -> RegionInfo:
-    """Look a six-digit code up. Jiangsu (32xxxx) is checked to the county; elsewhere the
-    prefecture (first four digits) must be known and the county part must not be 00 unless the
-    code is itself a listed prefecture."""
-    d = region_data()
-    if code in d.special:
-        return RegionInfo(code=code, known=True, name=d.special[code], level="special")
-    if code.startswith("32"):
-        for hist, table in ((False, d.jiangsu.current), (True, d.jiangsu.historical)):
-            if code in table:
-                return RegionInfo(code=code, known=True, name=table[code], level="county", historical=hist)
-        return RegionInfo(code=code, known=False)
-    pref = code[:4] + "00"
-    for hist, table in ((False, d.prefecture_level.current), (True, d.prefecture_level.historical)):
-        if pref in table and (code[4:] != "00" or code in table):
-            return RegionInfo(code=code, known=True, name=table[pref], level="prefecture", historical=hist)
-    return RegionInfo(code=code, known=False)
-
-
 class IdNumberCheck(BaseModel):
     """What an ID number says about itself; nothing here alters the number."""
 
@@ -123,6 +68,7 @@ class IdNumberCheck(BaseModel):
     region_code: str | None = None
     region_known: bool = False
     region_name: str | None = None
+    region_years: str = ""  # the years the code was in use: "1983–1986", "1983–" (still in use)
     birth_date: date | None = None
     sex: str | None = None  # "M" (odd 17th digit) | "F" (even)
     repaired: bool = False  # OCR look-alikes were mapped to digits to read it
@@ -146,8 +92,8 @@ def check_id_number(number: str, today: date | None = None) -> IdNumberCheck:
     if bd is not None and (bd.year < 1880 or bd > (today or date.today())):
         bd = None
     return IdNumberCheck(number=n, well_formed=True, valid_checksum=(n[17] == expected), expected_check=expected,
-                         region_code=n[:6], region_known=reg.known, region_name=reg.name, birth_date=bd,
-                         sex="M" if int(n[16]) % 2 else "F")
+                         region_code=n[:6], region_known=reg.known, region_name=reg.name, region_years=reg.years,
+                         birth_date=bd, sex="M" if int(n[16]) % 2 else "F")
 
 
 def _date_or_none(y: int, m: int, d: int) -> date | None:
