@@ -30,7 +30,8 @@ def stress_archive(dest: Path) -> Path:
     pdf.save(big / "poster.pdf")
     page.convert("RGB").save(docs / "record.pdf", save_all=True, append_images=[page.convert("RGB")] * 59,
                              resolution=300)
-    page.save(docs / "fax.tif", save_all=True, append_images=[page] * 29, compression="group4")
+    fax = page.convert("1")  # CCITT group 4 is bilevel
+    fax.save(docs / "fax.tif", save_all=True, append_images=[fax] * 29, compression="group4")
     frames = [Image.new("RGB", (245, 245), (i * 6, 0, 0)) for i in range(42)]
     frames[0].save(docs / "sticker.webp", save_all=True, append_images=frames[1:], duration=40)
     (dest / "done").write_text("ok")

@@ -4,6 +4,7 @@ case file, no traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -131,3 +132,30 @@ def test_a_full_disk_is_refused_before_any_work(archive: Path, tiny_disk: Path) 
 
 def test_a_read_only_output_is_refused(archive: Path, read_only: Path) -> None:
     _usage_error(_run("ingest", str(archive), "--out", str(read_only / "out")), "无法写入", "cannot write to")
+
+
+@pytest.mark.ocr
+def test_a_disk_that_fills_during_the_run_stops_it_and_keeps_what_was_written(
+        small_archive_dir: Path, ocr_cache_dir: Path, tmp_path: Path) -> None:
+    """The free-space check passes, then the disk fills mid-run: exit 2 with the disk-full
+    message, every case file present is whole, and after space is freed the next run completes."""
+    from pipeline.core.inputs import input_settings
+
+    with _tmpfs(tmp_path / "disk", "size=64m") as mnt:
+        filler = mnt / "filler"
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        room = 400_000  # less than the run writes (case files, reports, scratch page images)
+        filler.write_bytes(b"\0" * (free - input_settings().output.min_free_bytes - room))
+        out = mnt / "out"
+        args = ("ingest", str(small_archive_dir), "--out", str(out), "--workers", "1", "--cache-dir", str(ocr_cache_dir))
+        r = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=900,
+                           env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+        _usage_error(r, "磁盘已满", "the disk is full")
+        for case in (out / "cases").glob("*.json"):
+            json.loads(case.read_text(encoding="utf-8"))  # whole, never cut short
+        filler.unlink()
+        r = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=900,
+                           env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+        assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stderr[-2000:]
+        names = {p.name.removesuffix(".zip") for p in small_archive_dir.iterdir() if not p.name.startswith(("_", "."))}
+        assert {p.stem for p in (out / "cases").glob("*.json")} == names
