@@ -28,8 +28,10 @@ from pipeline.core.privacy import mask_id
 from pipeline.core.stages import CatalogFacts
 from pipeline.core.text import HAN, has_han
 
-# Identity documents in the order their values are trusted as the reference.
-IDENTITY_ORDER = (DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT)
+# Identity documents in the order their values are trusted as the reference (a visa and a
+# foreign ID card last: they are compared like the others, but are not Art. 5(1) documents).
+IDENTITY_ORDER = (DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT,
+                  DocType.FOREIGN_ID_CARD, DocType.VISA)
 
 # Which field holds the person's name on each document type.
 NAME_FIELDS: dict[DocType, tuple[str, ...]] = {
@@ -37,6 +39,8 @@ NAME_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.PASSPORT: ("name", "name_latin"),
     DocType.HK_MACAO_PERMIT: ("name", "name_latin"),
     DocType.TAIWAN_PERMIT: ("name", "name_latin"),
+    DocType.VISA: ("name",),
+    DocType.FOREIGN_ID_CARD: ("name",),
     DocType.DIPLOMA: ("name",),
     DocType.DEGREE_CERTIFICATE: ("name",),
     DocType.OVERSEAS_DEGREE_CERTIFICATION: ("name",),

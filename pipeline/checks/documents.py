@@ -78,9 +78,14 @@ def _plain(v: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", v.upper())
 
 
+# Documents whose MRZ the extractors verify (mrz_valid: the check digits their format has — a
+# visa has no composite digit, so none is asked of it).
+MRZ_DOCS = (DocType.PASSPORT, DocType.VISA, DocType.FOREIGN_ID_CARD)
+
+
 def check_mrz(view: CaseView) -> list[Flag]:
     flags: list[Flag] = []
-    for doc in view.docs(DocType.PASSPORT):
+    for doc in view.docs(*MRZ_DOCS):
         if view.bool_value(doc, "mrz_valid") is False:
             f = view.field(doc, "mrz_valid")
             detail = (view.value(doc, "mrz_failed_checks", gated=False)
