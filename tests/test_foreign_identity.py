@@ -110,6 +110,7 @@ def test_a_visa_page_is_a_visa_with_its_own_number_and_no_composite(layout: str)
     for key in IDENTITY_FIELDS:
         assert visa.fields[key].value == rd.fields[key], key
     assert visa.fields["id_number"].value != a.person.passport_number  # the visa's number, not the passport's
+    assert visa.fields["passport_number"].value == a.person.passport_number == rd.fields["passport_number"]
     assert visa.fields["mrz_format"].value == ("MRVA" if layout == "z_visa" else "MRVB")
     assert visa.fields["mrz_failed_checks"].value == ""
     assert visa.fields["mrz_visual_mismatch"].value is False
@@ -195,6 +196,16 @@ def test_a_visa_takes_part_in_the_consistency_checks() -> None:
     assert {"BIRTH_DATE_MISMATCH", "NAME_MISMATCH"} <= raised
     d["visa"] = _visa()  # the same person: nothing to say (an expired Z visa is no expired passport)
     assert serious(run(d)) == {"MISSING_WORK_PERMIT"}
+
+
+def test_a_form_quoting_the_passport_number_printed_on_the_visa_agrees_with_it() -> None:
+    d = foreign_docs()  # the form quotes passport 531234567
+    del d["passport"]
+    d["visa"] = _visa(passport_number="531234567")
+    raised = {f.code for f in run(d).flags}
+    assert "MISSING_IDENTITY_DOCUMENT" in raised and "ID_NUMBER_MISMATCH" not in raised
+    d["visa"] = _visa(passport_number="539999999")
+    assert "ID_NUMBER_MISMATCH" in {f.code for f in run(d).flags}
 
 
 def test_which_documents_satisfy_the_identity_item_is_policy_data() -> None:

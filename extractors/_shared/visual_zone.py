@@ -4,7 +4,8 @@ page turned upright first when its MRZ sits at the top (read upside down).
 
 Fields: name (Chinese if printed), name_latin ("SURNAME, GIVEN NAMES" from the surname and given
 names labels, or from one "SURNAME, GIVEN NAMES" under a `full_name` label), sex, birth_date, valid_until, issue_date,
-id_number (the section's number pattern), nationality, place_of_birth.
+id_number (the section's number pattern), nationality, place_of_birth, and on a visa the
+passport_number of the passport it is in.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pipeline.core.dates import iso_date, parse_date
 from pipeline.core.models import ExtractedField
 from pipeline.core.names import clean_chinese_name, format_latin_name, latin_tokens
 from pipeline.core.text import HAN, has_han
+
+PASSPORT = "passport"  # the doc_fields.yaml section whose id_number pattern a passport number has
 
 
 @cache
@@ -104,6 +107,11 @@ def read_visual_zone(ctx: DocContext, section: str, stops: list[str]) -> dict[st
         m = _number_pattern(section).search(hit.text.upper().replace(" ", ""))
         if m:
             out["id_number"] = ctx.field(m.group(1), hit)
+    hit = ctx.value_for(labels("passport_number"), stop_labels=stops, accept=lambda t: _number_ok(PASSPORT, t))
+    if hit:  # the passport a visa is in, its number as a passport's is read
+        m = _number_pattern(PASSPORT).search(hit.text.upper().replace(" ", ""))
+        if m:
+            out["passport_number"] = ctx.field(m.group(1), hit)
     hit = ctx.value_for(labels("nationality"), stop_labels=stops, accept=lambda t: bool(t.strip()))
     if hit:
         out["nationality"] = ctx.field(nationality_code(hit.text), hit)

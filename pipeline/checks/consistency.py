@@ -51,6 +51,10 @@ NAME_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.APPLICATION_FORM: ("name",),
 }
 
+# Which field holds the number a form may quote for each identity document: a visa's own number
+# is never quoted, the passport number printed on it is.
+QUOTED_NUMBER_FIELDS: dict[DocType, str] = {t: "id_number" for t in IDENTITY_ORDER} | {DocType.VISA: "passport_number"}
+
 EMPLOYER_DOCS = (DocType.APPLICATION_FORM, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT,
                  DocType.WORK_PERMIT)
 
@@ -141,7 +145,8 @@ def check_id_numbers(view: CaseView) -> list[Flag]:
     (ID card, social insurance, contract) is the same."""
     bad: list[tuple[Sighting, Sighting]] = []
     ids = _identity_docs(view)
-    id_numbers = [Sighting(d, "id_number", n) for d in ids if (n := normalize_id(view.value(d, "id_number")))]
+    id_numbers = [Sighting(d, f, n) for d in ids
+                  if (n := normalize_id(view.value(d, f := QUOTED_NUMBER_FIELDS[d.doc_type])))]
     form = view.first(DocType.APPLICATION_FORM)
     form_no = normalize_id(view.value(form, "id_number"))
     if (form is not None and form_no and id_numbers and form_no not in {s.value for s in id_numbers}
