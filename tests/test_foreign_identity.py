@@ -187,6 +187,8 @@ def test_a_visa_failing_its_own_check_digit_is_flagged() -> None:
     d["visa"] = _visa(mrz_valid=False, mrz_failed_checks="birth_date")
     flags = [f for f in run(d).flags if f.code == "MRZ_CHECK_DIGIT_INVALID"]
     assert len(flags) == 1 and flags[0].evidence[0].file == "D09.jpg"
+    assert flags[0].message_zh.startswith("签证（居留许可）机读区校验位错误：birth_date")
+    assert flags[0].message_en.startswith("Visa / residence permit MRZ check digit wrong: birth_date")
 
 
 def test_a_visa_takes_part_in_the_consistency_checks() -> None:
