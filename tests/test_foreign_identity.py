@@ -129,6 +129,18 @@ def test_a_td1_card_is_one_document_front_and_back() -> None:
     assert card.fields["mrz_visual_mismatch"].value is False
 
 
+def test_a_td1_card_copied_onto_one_a4_page_is_one_card() -> None:
+    from samples.archive import _composite
+
+    rd = render("foreign_id_card", _foreigner(4), random.Random(4), layout="td1")
+    page, words = _composite(rd)
+    sheet = replace(rd, pages=[page], words=[words], field_boxes={})
+    pages, [card] = _read(sheet, "copy")
+    assert pages[0].doc_type == DocType.FOREIGN_ID_CARD
+    for key in IDENTITY_FIELDS:
+        assert card.fields[key].value == rd.fields[key], key
+
+
 def test_a_td2_card_is_a_foreign_id_card_with_its_composite_checked() -> None:
     rd = render("foreign_id_card", _foreigner(5), random.Random(5), layout="td2")
     pages, [card] = _read(rd, "card")
