@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 from test_checks_rules import doc, foreign_docs, run, serious
 
 from extractors import extract
@@ -20,8 +21,8 @@ from pipeline.checks.policy import check_materials
 from pipeline.checks.view import CaseView
 from pipeline.classify import group_documents
 from pipeline.classify.cues import card_cue, mrz_cues
-from pipeline.classify.data import doc_type_data
-from pipeline.classify.scoring import classify_page
+from pipeline.classify.data import DocTypeData, doc_type_data
+from pipeline.classify.scoring import classify_page, cue_on
 from pipeline.core.models import DocType, Document, OcrLine, OcrResult, PageCues, PageInfo
 from samples.people import Applicant, Person, make_applicant
 from samples.render import RenderedDoc, render
@@ -68,6 +69,27 @@ def test_a_visa_is_held_to_its_three_check_digits() -> None:
         assert found is not None
         mrz = verified(found[0])
         assert not mrz.valid and [k for k, v in mrz.checks.items() if not v] == ["birth_date"]
+
+
+# ---------------------------------------------------------------------------- MRZ cues (doc_types.yaml)
+
+
+@pytest.mark.parametrize(("code", "width", "on"), [
+    ("P<", 44, {"mrz_passport"}), ("V<", 44, {"mrz_visa"}), ("VR", 36, {"mrz_visa"}),
+    ("ID", 30, {"mrz_card", "mrz_td1_card"}), ("I<", 36, {"mrz_card"}), ("AR", 30, {"mrz_card", "mrz_td1_card"}),
+    ("CS", 30, set()),  # the mainland travel permit of Hong Kong/Macao residents: its own doc type
+    ("I<", 44, set()),  # no card has 44-character lines
+])
+def test_mrz_cues_come_from_the_document_code_and_line_length(code: str, width: int, on: set[str]) -> None:
+    cues = PageCues(has_mrz=True, mrz_type=code[0], mrz_code=code, mrz_lines=2, mrz_width=width)
+    assert {c for c in doc_type_data().mrz_cues if cue_on(cues, c)} == on
+
+
+def test_a_layout_cue_the_data_does_not_define_is_refused() -> None:
+    raw = doc_type_data().model_dump(mode="json")
+    raw["types"]["visa"]["layout"]["mrz_vsia"] = 1.0
+    with pytest.raises(ValidationError, match="mrz_vsia"):
+        DocTypeData.model_validate(raw)
 
 
 # ---------------------------------------------------------------------------- pages read from their words
