@@ -63,13 +63,10 @@ def paper_data() -> _PaperData:
     return load_bundled("samples", "data/foreign_papers.yaml", _PaperData)
 
 
-def _words(layout: str) -> dict[str, str | list[str]]:
-    return paper_data().visa[layout]
-
-
-def _word(layout: str, key: str) -> str:
-    w = _words(layout)[key]
-    return w if isinstance(w, str) else " ".join(w)
+def _word(layout: str, key: str, sep: str = " ") -> str:
+    """The wording of `key` on a visa of `layout`; a Chinese-and-English pair joined by `sep`."""
+    w = paper_data().visa[layout][key]
+    return w if isinstance(w, str) else sep.join(w)
 
 
 LABEL_GREY = (70, 70, 90)
@@ -129,10 +126,8 @@ def _z_visa(s: Sheet, b: DocBuilder, p: Person, rng: random.Random) -> None:
     assert v is not None
     L = "z_visa"
     _sticker(s, rng, 2.5, 2.0, PASSPORT_MM[0] - 2.5, PASSPORT_MM[1] - 2.0)
-    title = _words(L)["title"]
-    country = _words(L)["country"]
-    s.text(6, 4.5, country[0] if isinstance(country, list) else country, "sans_bold", 7, (120, 30, 40))
-    s.text(6, 9.5, "  ".join(title) if isinstance(title, list) else title, "sans_bold", 12, (120, 30, 40))
+    s.text(6, 4.5, _word(L, "country"), "sans_bold", 6, (120, 30, 40))
+    s.text(6, 9.5, _word(L, "title", "  "), "sans_bold", 12, (120, 30, 40))
     s.text(78, 4.5, _word(L, "number"), "sans", 5, LABEL_GREY)
     box = s.text(78, 7.4, v.z_number, "dejavu_bold", 10, NUMBER_RED)
     b.set("id_number", v.z_number, v.z_number, box)
@@ -166,10 +161,8 @@ def _residence_permit(s: Sheet, b: DocBuilder, p: Person, rng: random.Random) ->
     L = "residence_permit"
     ox, oy = (PASSPORT_MM[0] - ID2_MM[0]) / 2, (PASSPORT_MM[1] - ID2_MM[1]) / 2
     _sticker(s, rng, ox, oy, ox + ID2_MM[0], oy + ID2_MM[1])
-    title = _words(L)["title"]
-    country = _words(L)["country"]
-    s.text(ox + 4, oy + 2.5, " ".join(country) if isinstance(country, list) else country, "sans", 5, (30, 60, 110))
-    s.text(ox + 4, oy + 6.5, "  ".join(title) if isinstance(title, list) else title, "sans_bold", 10, (30, 60, 110))
+    s.text(ox + 4, oy + 2.5, _word(L, "country"), "sans", 5, (30, 60, 110))
+    s.text(ox + 4, oy + 6.5, _word(L, "title", "  "), "sans_bold", 10, (30, 60, 110))
     s.text(ox + 70, oy + 2.5, _word(L, "number"), "sans", 4.5, LABEL_GREY)
     box = s.text(ox + 70, oy + 5.0, v.permit_number, "dejavu_bold", 9, NUMBER_RED)
     b.set("id_number", v.permit_number, v.permit_number, box)
