@@ -40,6 +40,16 @@ def _number_ok(section: str, text: str) -> bool:
     return m is not None and sum(c.isdigit() for c in m.group(1)) >= 5
 
 
+def _passport_number(text: str) -> str | None:
+    """A passport number among the words of `text` (OCR joins the next column's value on: "USA
+    533041384" under 国籍 and 护照号码 printed side by side)."""
+    for word in text.upper().split():
+        if _number_ok(PASSPORT, word):
+            m = _number_pattern(PASSPORT).search(word)
+            return m.group(1) if m else None
+    return None
+
+
 def _folded_words(text: str) -> list[str]:
     """Words without case or accents (OCR drops the é of Prénoms)."""
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
@@ -107,11 +117,9 @@ def read_visual_zone(ctx: DocContext, section: str, stops: list[str]) -> dict[st
         m = _number_pattern(section).search(hit.text.upper().replace(" ", ""))
         if m:
             out["id_number"] = ctx.field(m.group(1), hit)
-    hit = ctx.value_for(labels("passport_number"), stop_labels=stops, accept=lambda t: _number_ok(PASSPORT, t))
-    if hit:  # the passport a visa is in, its number as a passport's is read
-        m = _number_pattern(PASSPORT).search(hit.text.upper().replace(" ", ""))
-        if m:
-            out["passport_number"] = ctx.field(m.group(1), hit)
+    hit = ctx.value_for(labels("passport_number"), stop_labels=stops, accept=_passport_number)
+    if hit:  # the passport a visa is in
+        out["passport_number"] = ctx.field(_passport_number(hit.text), hit)
     hit = ctx.value_for(labels("nationality"), stop_labels=stops, accept=lambda t: bool(t.strip()))
     if hit:
         out["nationality"] = ctx.field(nationality_code(hit.text), hit)
