@@ -205,6 +205,7 @@ def test_a_visa_and_an_id_card_without_the_passport_are_no_identity_document() -
     assert case.materials.identity == "missing"
     assert "MISSING_IDENTITY_DOCUMENT" in {f.code for f in case.flags}
     assert case.materials.work_permit == "missing"  # a foreign national all the same (Art. 5(4))
+    assert case.applicant.id_type is None and case.applicant.name == papers["visa"].fields["name"].value
 
 
 # ---------------------------------------------------------------------------- rules on hand-built documents
