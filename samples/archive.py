@@ -104,6 +104,7 @@ class ArchiveData(BaseModel):
     doc_names: dict[str, list[str]]
     id_card_sides: list[tuple[str, str]]
     id_card_composite_share: float
+    two_sided_cards: list[str]
     devices: Devices
 
     def recipe(self, rid: str) -> Recipe:
@@ -637,7 +638,7 @@ def _choose_recipe(cd: ComposedDoc, rng: random.Random) -> Recipe:
 
 
 def _composite(rd: Any) -> tuple[Image.Image, list[tuple[str, tuple[int, int, int, int]]]]:
-    """Both ID-card sides on one A4 page (a photocopy), with the drawn words moved along."""
+    """Both sides of a card on one A4 page (a photocopy), with the drawn words moved along."""
     dpi = rd.dpi
     w, h = int(round(210 * dpi / 25.4)), int(round(297 * dpi / 25.4))
     page = Image.new("RGB", (w, h), (255, 255, 255))
@@ -667,7 +668,7 @@ def _write_doc(cd: ComposedDoc, folder: Path, namer: _Namer, seed: int, index: i
     layer = cd.text_layer
     doc_pages: list[list[int]] = [[i] for i in range(len(pages))]
     # a flatbed or copier takes both sides on one A4 sheet; phone apps crop each side
-    if cd.doc_type == "resident_id_card" and len(pages) == 2 and not recipe.per_page \
+    if cd.doc_type in ad.two_sided_cards and len(pages) == 2 and not recipe.per_page \
             and cd.text_layer is None \
             and (recipe.device in ("scanner", "copier") or rng.random() < ad.id_card_composite_share):
         page, ws = _composite(rd)

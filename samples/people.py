@@ -60,6 +60,8 @@ class PlacesData(BaseModel):
     birth_places: dict[str, list[str]]
     passport_authorities: dict[str, list[str]]
     country_names: dict[str, _Country]
+    visa_offices: list[str]
+    residence_permit_authorities: list[str]
 
 
 class _District(BaseModel):
@@ -184,6 +186,31 @@ def cert_entry(catalog_id: int) -> _CertEntry:
 
 
 @dataclass
+class VisaFacts:
+    """The Chinese papers in a foreigner's passport: the Z (work) visa they entered on, and the
+    residence permit (居留许可) issued after entry for the work permit's term."""
+
+    z_number: str
+    z_issue: date
+    z_enter_before: date
+    z_issued_at: str
+    permit_number: str
+    permit_issue: date
+    permit_valid_until: date
+    permit_authority: str
+
+
+@dataclass
+class CardFacts:
+    """A foreigner's own national identity card."""
+
+    number: str
+    issue: date
+    expiry: date
+    authority: str
+
+
+@dataclass
 class Person:
     """One applicant, all values as they will be printed."""
 
@@ -209,6 +236,8 @@ class Person:
     birth_place: str = ""
     permit_issue: date | None = None
     permit_authority: str | None = None
+    visa: VisaFacts | None = None  # foreigners: the Z visa and residence permit in the passport
+    id_card: CardFacts | None = None  # foreigners: their national identity card
 
     @property
     def latin_icao(self) -> str:
@@ -602,6 +631,27 @@ def _make_certificate(rng: random.Random, person: Person, catalog_id: int, today
     )
 
 
+def _make_visa(rng: random.Random, employment: Employment, today: date) -> VisaFacts:
+    """A Z visa issued a few weeks before the work started (entry within three months), and the
+    residence permit issued within 30 days of entry, valid as long as the work permit at most."""
+    z_issue = employment.start_date - timedelta(days=rng.randrange(20, 60))
+    entered = z_issue + timedelta(days=rng.randrange(10, 40))
+    permit_issue = max(entered + timedelta(days=rng.randrange(5, 28)), today - timedelta(days=rng.randrange(60, 700)))
+    until = employment.work_permit_valid_until or _add_years(permit_issue, 1)
+    return VisaFacts(
+        z_number=_pattern("#########", rng), z_issue=z_issue, z_enter_before=z_issue + timedelta(days=90),
+        z_issued_at=rng.choice(places_data().visa_offices), permit_number=_pattern("#########", rng),
+        permit_issue=permit_issue, permit_valid_until=max(until, permit_issue + timedelta(days=90)),
+        permit_authority=rng.choice(places_data().residence_permit_authorities))
+
+
+def _make_id_card(rng: random.Random, person: Person, today: date) -> CardFacts:
+    issue = _rand_date(rng, today - timedelta(days=365 * 8), today - timedelta(days=90))
+    authority = rng.choice(places_data().passport_authorities.get(person.nationality, [person.nationality]))
+    return CardFacts(number=_pattern("@@#######", rng), issue=issue, expiry=_add_years(issue, 10) - timedelta(days=1),
+                     authority=authority)
+
+
 _ID_TYPES = {
     "chinese": "居民身份证",
     "returnee": "居民身份证",
@@ -645,6 +695,9 @@ def make_applicant(
         highest_education=("硕士研究生" if top.level.startswith("Master") else "大学本科"),
         school_major_time=f"{top.institution} {top.major} {top.graduation_date.year}年{top.graduation_date.month}月",
     )
+    if kind == "foreigner":  # drawn last: the values above are the same with or without them
+        person.visa = _make_visa(rng, employment, today)
+        person.id_card = _make_id_card(rng, person, today)
     return Applicant(
         person=person,
         education=education,

@@ -49,6 +49,7 @@ def test_every_layout_family_has_a_golden_file():
     from samples.render.application_form import FORM_LAYOUTS
     from samples.render.education import CSCSE_LAYOUTS, DEGREE_LAYOUTS, DIPLOMA_LAYOUTS
     from samples.render.employment import CONTRACT_LAYOUTS, SI_LAYOUTS, WP_LAYOUTS
+    from samples.render.foreign import CARD_LAYOUTS, VISA_LAYOUTS
     from samples.render.identity import ID_LAYOUTS, PASSPORT_LAYOUTS, PERMIT_LAYOUTS
     from samples.render.qualification import QUAL_LAYOUTS
 
@@ -57,7 +58,7 @@ def test_every_layout_family_has_a_golden_file():
         "taiwan_permit": PERMIT_LAYOUTS, "diploma": DIPLOMA_LAYOUTS, "degree_certificate": DEGREE_LAYOUTS,
         "overseas_degree_certification": CSCSE_LAYOUTS, "qualification_certificate": QUAL_LAYOUTS,
         "social_insurance_record": SI_LAYOUTS, "labor_contract": CONTRACT_LAYOUTS, "work_permit": WP_LAYOUTS,
-        "application_form": FORM_LAYOUTS,
+        "application_form": FORM_LAYOUTS, "visa": VISA_LAYOUTS, "foreign_id_card": CARD_LAYOUTS,
     }
     have = {(d["doc_type"], d["layout"]) for d in (json.loads(p.read_text(encoding="utf-8")) for p in GOLDEN_FILES)}
     missing = [f"{dt}-{lay}" for dt, lays in families.items() for lay in lays if (dt, lay) not in have]

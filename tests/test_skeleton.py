@@ -34,7 +34,8 @@ def test_doc_types_match_design():
     assert {d.value for d in DocType} == {
         "resident_id_card", "passport", "hk_macao_permit", "taiwan_permit", "diploma",
         "degree_certificate", "overseas_degree_certification", "qualification_certificate",
-        "social_insurance_record", "labor_contract", "work_permit", "application_form", "unknown"}
+        "social_insurance_record", "labor_contract", "work_permit", "application_form", "visa",
+        "foreign_id_card", "unknown"}
 
 
 def test_case_file_top_level_keys():

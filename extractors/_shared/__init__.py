@@ -10,6 +10,9 @@ employer     the employer's name as printed (legal-form suffixes as data)
 sex          sex words → M/F
 idnumber     resident ID numbers in OCR text, and their facts as fields
 mrz          machine-readable zones (ICAO 9303)
+mrz_fields   an MRZ as fields, the printed zone's gaps filled from it; a visa's three check digits
+visual_zone  the printed zone of a document with an MRZ (passport, visa, foreign ID card)
+mrz_document printed zone and MRZ read, merged and compared (the flow of those three extractors)
 permit       the Hong Kong/Macao and Taiwan residents' permits (one card, two numbers)
 validity     a card's validity period (valid_from, valid_until, 长期)
 education_words, cert_numbers, education   diplomas and degree certificates

@@ -110,8 +110,11 @@ def qualification_summary(view: CaseView, certificate: CertificateMatch) -> Qual
 
 
 def applicant_summary(view: CaseView) -> Applicant:
-    """Who the applicant is, from the identity document first and the form second."""
+    """Who the applicant is, from the identity document first and the form second. The document
+    type and number are an Art. 5(1) identity document's (never a visa's own number); without
+    one, the name and dates may still come from a visa or a foreign ID card."""
     ident = next((d for t in IDENTITY_ORDER for d in view.docs(t)), None)
+    official = ident if ident is not None and ident.doc_type in view.policy.materials["identity"] else None
     form = view.first(DocType.APPLICATION_FORM)
     employer_doc = next((d for t in (DocType.APPLICATION_FORM, DocType.SOCIAL_INSURANCE_RECORD,
                                      DocType.LABOR_CONTRACT, DocType.WORK_PERMIT) for d in view.docs(t)
@@ -122,8 +125,9 @@ def applicant_summary(view: CaseView) -> Applicant:
 
     return Applicant(
         name=pick("name"), name_latin=view.value(ident, "name_latin", gated=False), sex=pick("sex"),
-        birth_date=pick("birth_date"), id_type=str(ident.doc_type) if ident is not None else None,
-        id_number_masked=mask_id(normalize_id(pick("id_number"))),
+        birth_date=pick("birth_date"), id_type=str(official.doc_type) if official is not None else None,
+        id_number_masked=mask_id(normalize_id(view.value(official, "id_number", gated=False)
+                                              or view.value(form, "id_number", gated=False))),
         nationality=view.value(ident, "nationality", gated=False)
         or ("CHN" if ident is not None and ident.doc_type == DocType.RESIDENT_ID_CARD else None),
         employer=view.value(employer_doc, "employer", gated=False))

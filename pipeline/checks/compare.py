@@ -14,7 +14,7 @@ from pipeline.core.names import same_name
 COMPARE_FIELDS = ("name", "name_latin", "sex", "birth_date", "id_number", "nationality", "employer", "valid_until")
 COLUMNS: tuple[DocType, ...] = (
     DocType.APPLICATION_FORM, DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT,
-    DocType.TAIWAN_PERMIT, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT, DocType.WORK_PERMIT,
+    DocType.TAIWAN_PERMIT, DocType.FOREIGN_ID_CARD, DocType.VISA, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT, DocType.WORK_PERMIT,
     DocType.QUALIFICATION_CERTIFICATE, DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE,
     DocType.OVERSEAS_DEGREE_CERTIFICATION)
 _ALIASES = {"name": ("name", "holder_name")}  # the certificate calls its holder holder_name

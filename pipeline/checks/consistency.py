@@ -28,8 +28,10 @@ from pipeline.core.privacy import mask_id
 from pipeline.core.stages import CatalogFacts
 from pipeline.core.text import HAN, has_han
 
-# Identity documents in the order their values are trusted as the reference.
-IDENTITY_ORDER = (DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT)
+# Identity documents in the order their values are trusted as the reference (a visa and a
+# foreign ID card last: they are compared like the others, but are not Art. 5(1) documents).
+IDENTITY_ORDER = (DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT,
+                  DocType.FOREIGN_ID_CARD, DocType.VISA)
 
 # Which field holds the person's name on each document type.
 NAME_FIELDS: dict[DocType, tuple[str, ...]] = {
@@ -37,6 +39,8 @@ NAME_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.PASSPORT: ("name", "name_latin"),
     DocType.HK_MACAO_PERMIT: ("name", "name_latin"),
     DocType.TAIWAN_PERMIT: ("name", "name_latin"),
+    DocType.VISA: ("name",),
+    DocType.FOREIGN_ID_CARD: ("name",),
     DocType.DIPLOMA: ("name",),
     DocType.DEGREE_CERTIFICATE: ("name",),
     DocType.OVERSEAS_DEGREE_CERTIFICATION: ("name",),
@@ -46,6 +50,10 @@ NAME_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.WORK_PERMIT: ("name",),
     DocType.APPLICATION_FORM: ("name",),
 }
+
+# Which field holds the number a form may quote for each identity document: a visa's own number
+# is never quoted, the passport number printed on it is.
+QUOTED_NUMBER_FIELDS: dict[DocType, str] = {t: "id_number" for t in IDENTITY_ORDER} | {DocType.VISA: "passport_number"}
 
 EMPLOYER_DOCS = (DocType.APPLICATION_FORM, DocType.SOCIAL_INSURANCE_RECORD, DocType.LABOR_CONTRACT,
                  DocType.WORK_PERMIT)
@@ -137,7 +145,8 @@ def check_id_numbers(view: CaseView) -> list[Flag]:
     (ID card, social insurance, contract) is the same."""
     bad: list[tuple[Sighting, Sighting]] = []
     ids = _identity_docs(view)
-    id_numbers = [Sighting(d, "id_number", n) for d in ids if (n := normalize_id(view.value(d, "id_number")))]
+    id_numbers = [Sighting(d, f, n) for d in ids
+                  if (n := normalize_id(view.value(d, f := QUOTED_NUMBER_FIELDS[d.doc_type])))]
     form = view.first(DocType.APPLICATION_FORM)
     form_no = normalize_id(view.value(form, "id_number"))
     if (form is not None and form_no and id_numbers and form_no not in {s.value for s in id_numbers}

@@ -14,6 +14,7 @@ import re
 from pipeline.checks.view import CaseView
 from pipeline.core.codes import ID18, id_checksum_ok, normalize_id
 from pipeline.core.flags import make_flag
+from pipeline.core.labels import doc_label
 from pipeline.core.models import DocType, Document, Evidence, Flag
 from pipeline.core.privacy import mask_id
 from pipeline.core.regions import region_info
@@ -78,15 +79,22 @@ def _plain(v: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", v.upper())
 
 
+# Documents whose MRZ the extractors verify (mrz_valid: the check digits their format has — a
+# visa has no composite digit, so none is asked of it).
+MRZ_DOCS = (DocType.PASSPORT, DocType.VISA, DocType.FOREIGN_ID_CARD)
+
+
 def check_mrz(view: CaseView) -> list[Flag]:
     flags: list[Flag] = []
-    for doc in view.docs(DocType.PASSPORT):
+    for doc in view.docs(*MRZ_DOCS):
+        lab = doc_label(doc.doc_type)
+        doc_zh, doc_en = lab.zh, lab.en[:1].upper() + lab.en[1:]
         if view.bool_value(doc, "mrz_valid") is False:
             f = view.field(doc, "mrz_valid")
             detail = (view.value(doc, "mrz_failed_checks", gated=False)
                       or (f.raw if f is not None and f.raw and f.raw.lower() != "false" else None) or "MRZ")
             flags.append(make_flag("MRZ_CHECK_DIGIT_INVALID", view.evidence(doc, "mrz_valid", "mrz"),
-                                   detail=detail))
+                                   detail=detail, document_zh=doc_zh, document_en=doc_en))
         mismatch = view.field(doc, "mrz_visual_mismatch")
         if mismatch is not None:
             v = mismatch.value
@@ -94,7 +102,7 @@ def check_mrz(view: CaseView) -> list[Flag]:
                 detail = (view.value(doc, "mrz_visual_mismatch_fields", gated=False)
                           or (v if isinstance(v, str) else "MRZ ≠ VIZ"))
                 flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, "mrz_visual_mismatch"),
-                                       detail=detail))
+                                       detail=detail, document_zh=doc_zh, document_en=doc_en))
             continue
         diffs = []
         for visual, mrz in _MRZ_PAIRS.items():
@@ -103,7 +111,8 @@ def check_mrz(view: CaseView) -> list[Flag]:
                 diffs.append(f"{visual}: {a if visual != 'id_number' else mask_id(a)} ≠ "
                              f"{b if visual != 'id_number' else mask_id(b)}")
         if diffs:
-            flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, *_MRZ_PAIRS), detail="; ".join(diffs)))
+            flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, *_MRZ_PAIRS), detail="; ".join(diffs),
+                                   document_zh=doc_zh, document_en=doc_en))
     return flags
 
 

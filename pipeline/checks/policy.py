@@ -11,7 +11,6 @@ from pipeline.checks.data import PolicyData, TitleSpec
 from pipeline.checks.view import CaseView, QualificationOutcome
 from pipeline.core.flags import make_flag
 from pipeline.core.models import (
-    IDENTITY_DOC_TYPES,
     DocType,
     Document,
     Eligibility,
@@ -120,7 +119,7 @@ def applicant_is_foreigner(view: CaseView) -> bool:
     document at all, a form that gives a passport and a name in Latin letters only."""
     if view.docs(DocType.RESIDENT_ID_CARD, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT):
         return False
-    for doc in view.docs(DocType.PASSPORT, DocType.WORK_PERMIT):
+    for doc in view.docs(DocType.PASSPORT, DocType.WORK_PERMIT, DocType.VISA, DocType.FOREIGN_ID_CARD):
         if is_chinese_nationality(view.value(doc, "nationality", gated=False), view.policy) is False:
             return True
     if view.docs(DocType.PASSPORT) or view.docs(DocType.WORK_PERMIT):
@@ -249,13 +248,14 @@ def _expired(view: CaseView, doc: Document, name: str) -> date | None:
 
 def check_validity(view: CaseView) -> list[Flag]:
     """Certificate, identity document and work permit valid on the application date. An
-    applicant with several identity documents is fine when one of them is still valid."""
+    applicant with several identity documents is fine when one of them is still valid; only
+    the documents that satisfy Art. 5(1) count (a valid visa does not renew a passport)."""
     flags: list[Flag] = []
     cert = view.first(DocType.QUALIFICATION_CERTIFICATE)  # the one the catalogue look-up used
     d = _expired(view, cert, "expiry_date") if cert is not None else None
     if cert is not None and d:
         flags.append(make_flag("QUALIFICATION_EXPIRED", view.evidence(cert, "expiry_date"), date=d.isoformat()))
-    for types, code in (((*IDENTITY_DOC_TYPES,), "IDENTITY_DOCUMENT_EXPIRED"),
+    for types, code in ((tuple(view.policy.materials["identity"]), "IDENTITY_DOCUMENT_EXPIRED"),
                         ((DocType.WORK_PERMIT,), "WORK_PERMIT_EXPIRED")):
         docs = view.docs(*types)
         expired = [(doc, _expired(view, doc, "valid_until")) for doc in docs]

@@ -43,11 +43,19 @@ def _is_mrz_line(text: str) -> bool:
 
 
 def mrz_cues(ocr: OcrResult | None) -> dict[str, Any]:
+    """Whether the page has an MRZ, its document code ("P<", "V<", "ID") and its shape: how many
+    lines, and the ICAO line length nearest to the longest line read (OCR loses trailing
+    fillers more often than it adds characters)."""
     lines = [ln.text for ln in ocr.lines] if ocr else []
     if ocr and not lines:
         lines = ocr.text.splitlines()
-    mrz = [re.sub(r"\s+", "", t).upper() for t in lines if _is_mrz_line(t)]
-    return {"has_mrz": bool(mrz), "mrz_type": mrz[0][:1] if mrz else None}
+    mrz = [re.sub(r"\s+", "", t).upper().replace("«", "<<") for t in lines if _is_mrz_line(t)]
+    if not mrz:
+        return {"has_mrz": False, "mrz_type": None}
+    longest = max(len(t) for t in mrz)
+    width = min(doc_type_data().settings.mrz_widths, key=lambda w: abs(w - longest))
+    return {"has_mrz": True, "mrz_type": mrz[0][:1], "mrz_code": mrz[0][:2], "mrz_lines": len(mrz),
+            "mrz_width": width}
 
 
 def card_cue(width: int, height: int, s: Settings) -> dict[str, Any]:

@@ -6,19 +6,37 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from pipeline.core.datafiles import load_bundled
 from pipeline.core.models import DocType
 
-# layout cues a doc type may score (PageCues fields; mrz_passport: an MRZ whose type is "P")
-LAYOUT_CUES = frozenset({"card_sized", "has_mrz", "mrz_passport", "ruled_table", "red_seal"})
+# layout cues a doc type may score: these PageCues fields, and the MRZ cues named in the data
+# (`mrz_cues`: an MRZ of some document codes and shape)
+LAYOUT_CUES = frozenset({"card_sized", "has_mrz", "ruled_table", "red_seal"})
 
 
 class Grouping(BaseModel):
     multi_page: bool = False
     sides: bool = False
     back_keywords: list[str] = Field(default_factory=list)
+    back_cues: list[str] = Field(default_factory=list)  # layout cues only the back shows (a TD1 card's MRZ)
+
+
+class MrzCue(BaseModel):
+    """A layout cue that is on when the page's MRZ has one of these document codes (prefixes of
+    its first two characters), none of `not_codes`, and (when given) one of these line lengths."""
+
+    codes: list[str] = Field(min_length=1)
+    not_codes: list[str] = Field(default_factory=list)
+    widths: list[int] = Field(default_factory=list)
+
+    def on(self, code: str | None, width: int | None) -> bool:
+        if not code or not any(code.startswith(c) for c in self.codes):
+            return False
+        if any(code.startswith(c) for c in self.not_codes):
+            return False
+        return not self.widths or width in self.widths
 
 
 class TypeSpec(BaseModel):
@@ -38,13 +56,6 @@ class TypeSpec(BaseModel):
                 raise ValueError(f"pattern {pat!r} does not compile: {exc}") from exc
         return v
 
-    @field_validator("layout")
-    @classmethod
-    def _known_cues(cls, v: dict[str, float]) -> dict[str, float]:
-        unknown = set(v) - LAYOUT_CUES
-        if unknown:
-            raise ValueError(f"unknown layout cue(s) {sorted(unknown)}; valid: {sorted(LAYOUT_CUES)}")
-        return v
 
 
 class Settings(BaseModel):
@@ -68,10 +79,12 @@ class Settings(BaseModel):
     grey_seal_dot_window: float
     grey_seal_dot_min_density: float
     grey_seal_bilevel_min_share: float
+    mrz_widths: list[int] = Field(min_length=1)  # ICAO line lengths: TD1 30, TD2/MRV-B 36, TD3/MRV-A 44
 
 
 class DocTypeData(BaseModel):
     settings: Settings
+    mrz_cues: dict[str, MrzCue] = Field(default_factory=dict)
     types: dict[DocType, TypeSpec]
 
     @field_validator("types")
@@ -80,6 +93,15 @@ class DocTypeData(BaseModel):
         if DocType.UNKNOWN in v:
             raise ValueError("'unknown' is what fits nothing; it takes no keywords")
         return v
+
+    @model_validator(mode="after")
+    def _known_cues(self) -> DocTypeData:
+        valid = LAYOUT_CUES | set(self.mrz_cues)
+        for dt, spec in self.types.items():
+            unknown = (set(spec.layout) | set(spec.grouping.back_cues)) - valid
+            if unknown:
+                raise ValueError(f"{dt}: unknown layout cue(s) {sorted(unknown)}; valid: {sorted(valid)}")
+        return self
 
 
 @cache

@@ -26,8 +26,12 @@ def _key(text: str) -> str:
     return compact(text).casefold()
 
 
-def _cue_on(cues: PageCues, cue: str) -> bool:
-    return cues.mrz_type == "P" if cue == "mrz_passport" else bool(getattr(cues, cue))
+def cue_on(cues: PageCues, cue: str) -> bool:
+    """A layout cue of doc_types.yaml: an MRZ cue of its `mrz_cues`, else the PageCues field."""
+    mrz = doc_type_data().mrz_cues.get(cue)
+    if mrz is not None:
+        return mrz.on(cues.mrz_code or cues.mrz_type, cues.mrz_width)
+    return bool(getattr(cues, cue))
 
 
 def score_text(text: str, cues: PageCues) -> list[TypeScore]:
@@ -54,7 +58,7 @@ def score_text(text: str, cues: PageCues) -> list[TypeScore]:
                 total += weight
                 hits.append(f"/{pat[:20]}/")
         for cue, weight in spec.layout.items():
-            if _cue_on(cues, cue):
+            if cue_on(cues, cue):
                 total += weight
                 hits.append(f"[{cue}]")
         scores.append(TypeScore(doc_type=dt, score=round(total, 3), hits=hits))
@@ -90,7 +94,8 @@ def classify_page(ocr: OcrResult | None, cues: PageCues) -> PageClass:
     if doc_type != DocType.UNKNOWN:
         spec = doc_type_data().types[doc_type]
         if spec.grouping.sides:
-            side = "back" if _is_back(text, spec.grouping.back_keywords) else "front"
+            back = _is_back(text, spec.grouping.back_keywords) or any(cue_on(cues, c) for c in spec.grouping.back_cues)
+            side = "back" if back else "front"
     return PageClass(doc_type=doc_type, confidence=conf,
                      scores={str(t.doc_type): t.score for t in scores[:3] if t.score > 0}, side=side)
 

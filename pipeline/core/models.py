@@ -30,11 +30,16 @@ class DocType(StrEnum):
     LABOR_CONTRACT = "labor_contract"
     WORK_PERMIT = "work_permit"
     APPLICATION_FORM = "application_form"
+    VISA = "visa"  # a visa or residence-permit page of a passport (MRV-A/MRV-B MRZ)
+    FOREIGN_ID_CARD = "foreign_id_card"  # a foreign national ID card or residence card (TD1/TD2 MRZ)
     UNKNOWN = "unknown"
 
 
+# Documents that state who the holder is (name, birth date, a document number): compared with
+# one another. Which of them satisfy Art. 5(1) is policy data (pipeline/data/policy.yaml).
 IDENTITY_DOC_TYPES = frozenset(
-    {DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT}
+    {DocType.RESIDENT_ID_CARD, DocType.PASSPORT, DocType.HK_MACAO_PERMIT, DocType.TAIWAN_PERMIT,
+     DocType.VISA, DocType.FOREIGN_ID_CARD}
 )
 EDUCATION_DOC_TYPES = frozenset({DocType.DIPLOMA, DocType.DEGREE_CERTIFICATE})
 
@@ -166,6 +171,9 @@ class PageCues(BaseModel):
     aspect: float | None = None  # long side / short side
     has_mrz: bool = False
     mrz_type: str | None = None  # first character of the first MRZ line ("P", "I", "V", ...)
+    mrz_code: str | None = None  # the document code: first two characters of the first MRZ line ("P<", "ID", "V<")
+    mrz_lines: int = 0  # how many MRZ lines were read
+    mrz_width: int | None = None  # the ICAO line length (30, 36, 44) nearest to the lines read
     ruled_table: bool = False
     table_lines: TableLines = Field(default_factory=TableLines)
     red_seal: bool = False

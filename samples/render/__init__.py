@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 # the renderer modules register themselves in RENDERERS when imported
-from samples.render import application_form, education, employment, identity, qualification  # noqa: F401
+from samples.render import application_form, education, employment, foreign, identity, qualification  # noqa: F401
 from samples.render.base import compose_photocopy
 from samples.render.registry import RENDERERS, Box, RenderedDoc, Renderer, register
 

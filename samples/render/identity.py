@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from datetime import date
 
 from PIL import ImageDraw
 
@@ -41,24 +42,68 @@ def mrz_name(s: str) -> str:
     return "".join(c if "A" <= c <= "Z" else "<" for c in s.replace("-", " ").replace(" ", "<"))
 
 
+def _mrz_names(person: Person, width: int) -> str:
+    return f"{mrz_name(person.surname_latin)}<<{mrz_name(person.given_latin)}"[:width].ljust(width, "<")
+
+
+def _mrz_field(value: str, width: int) -> str:
+    return value.upper()[:width].ljust(width, "<")
+
+
+def _dated(d: date | None) -> str:
+    return f"{d:%y%m%d}" if d else "<<<<<<"
+
+
+def _numbered(value: str) -> str:
+    """A field followed by its check digit (ICAO 9303 7-3-1)."""
+    return value + mrz_check_digit(value)
+
+
+def _two_line_mrz(code: str, state: str, person: Person, number: str, expiry: date | None, width: int,
+                  composite: bool) -> tuple[str, str]:
+    """TD3 (44), TD2 (36) and the visas MRV-A (44) / MRV-B (36): line 1 code, state and names;
+    line 2 number, nationality, birth date, sex, expiry (each checked) and optional data — a
+    passport's and a card's ending in a composite check digit, a visa's without one."""
+    line1 = _mrz_field(code, 2) + state + _mrz_names(person, width - 5)
+    num, birth, exp = _numbered(_mrz_field(number, 9)), _numbered(_dated(person.birth_date)), _numbered(_dated(expiry))
+    head = num + person.nationality + birth + person.sex + exp
+    if not composite:
+        line2 = head.ljust(width, "<")
+    elif width == 44:  # TD3: 14 personal-number characters and their check ('<' when unused)
+        line2 = head + "<" * 15
+        line2 += mrz_check_digit(num + birth + exp + line2[28:43])
+    else:
+        line2 = head + "<" * 7
+        line2 += mrz_check_digit(num + birth + exp + line2[28:35])
+    assert len(line1) == width and len(line2) == width, (line1, line2)
+    return line1, line2
+
+
 def td3_mrz(person: Person, doc_type: str = "P") -> tuple[str, str]:
     """The two 44-character lines of a passport's machine-readable zone."""
-    nat = person.nationality
-    names = f"{mrz_name(person.surname_latin)}<<{mrz_name(person.given_latin)}"
-    line1 = (f"{doc_type:<2}".replace(" ", "<") + nat + names)[:44].ljust(44, "<")
-    number = (person.passport_number or "").upper()[:9].ljust(9, "<")
-    birth = f"{person.birth_date:%y%m%d}"
-    expiry = f"{person.passport_expiry:%y%m%d}" if person.passport_expiry else "<<<<<<"
-    personal = "<" * 14
-    pcheck = "<"
-    body = (
-        number + mrz_check_digit(number) + nat + birth + mrz_check_digit(birth) + person.sex + expiry
-        + mrz_check_digit(expiry) + personal + pcheck
-    )
-    composite = body[0:10] + body[13:20] + body[21:43]
-    line2 = body + mrz_check_digit(composite)
-    assert len(line1) == 44 and len(line2) == 44, (line1, line2)
-    return line1, line2
+    return _two_line_mrz(doc_type, person.nationality, person, person.passport_number or "",
+                         person.passport_expiry, 44, composite=True)
+
+
+def td2_mrz(person: Person, code: str, number: str, expiry: date) -> tuple[str, str]:
+    """The two 36-character lines of a TD2 identity card."""
+    return _two_line_mrz(code, person.nationality, person, number, expiry, 36, composite=True)
+
+
+def mrv_mrz(person: Person, code: str, state: str, number: str, expiry: date, width: int) -> tuple[str, str]:
+    """A machine-readable visa: MRV-A (width 44) or MRV-B (36), issued by `state`."""
+    return _two_line_mrz(code, state, person, number, expiry, width, composite=False)
+
+
+def td1_mrz(person: Person, code: str, number: str, expiry: date) -> tuple[str, str, str]:
+    """The three 30-character lines of a TD1 identity card (printed on its back)."""
+    line1 = _mrz_field(code, 2) + person.nationality + _numbered(_mrz_field(number, 9)) + "<" * 15
+    line2 = _numbered(_dated(person.birth_date)) + person.sex + _numbered(_dated(expiry)) + person.nationality
+    line2 += "<" * 11
+    line2 += mrz_check_digit(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
+    line3 = _mrz_names(person, 30)
+    assert all(len(x) == 30 for x in (line1, line2, line3)), (line1, line2, line3)
+    return line1, line2, line3
 
 
 # ---------------------------------------------------------------------------- resident ID card

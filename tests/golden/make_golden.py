@@ -81,6 +81,10 @@ CASES = [
     Case("work_permit", "card_alt", "foreigner", 102),
     Case("application_form", "typed", "chinese", 111),
     Case("application_form", "typed_serif", "chinese", 112),
+    Case("visa", "z_visa", "foreigner", 121),
+    Case("visa", "residence_permit", "foreigner", 122),
+    Case("foreign_id_card", "td1", "foreigner", 131),
+    Case("foreign_id_card", "td2", "foreigner", 132),
 ]
 
 
