@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.classify.data import Settings, doc_type_data
+from pipeline.core.codes import mrz_header, mrz_line_structure
 from pipeline.core.models import OcrResult, PageCues
 from pipeline.core.stages import Page
 from pipeline.geometry import corrected_copy, deskew_array, turn_array, turned_size
@@ -37,17 +38,20 @@ def page_cues(page: Page, ocr: OcrResult | None) -> PageCues:
     return PageCues.model_validate(found)
 
 
-def _is_mrz_line(text: str) -> bool:
-    t = re.sub(r"\s+", "", text).upper().replace("«", "<<")
-    return len(t) >= 25 and t.count("<") >= 3 and bool(re.fullmatch(r"[A-Z0-9<]+", t))
+def _mrz_text(text: str) -> str:
+    return re.sub(r"\s+", "", text).upper().replace("«", "<<")
 
 
 def mrz_cues(ocr: OcrResult | None) -> dict[str, Any]:
+    """has_mrz: a line with an MRZ's structure (pipeline.core.codes.mrz_line_structure — the
+    predicate the extractors' search shares); mrz_type: the document code's first letter, from
+    the zone's header line (a TD3's data line may come first on a page read upside down)."""
     lines = [ln.text for ln in ocr.lines] if ocr else []
     if ocr and not lines:
         lines = ocr.text.splitlines()
-    mrz = [re.sub(r"\s+", "", t).upper() for t in lines if _is_mrz_line(t)]
-    return {"has_mrz": bool(mrz), "mrz_type": mrz[0][:1] if mrz else None}
+    mrz = [t for t in map(_mrz_text, lines) if mrz_line_structure(t)]
+    header = next((h for h in map(mrz_header, mrz) if h), None)
+    return {"has_mrz": bool(mrz), "mrz_type": header[0] if header else None}
 
 
 def card_cue(width: int, height: int, s: Settings) -> dict[str, Any]:
