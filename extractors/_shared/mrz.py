@@ -29,7 +29,8 @@ from pipeline.core.datafiles import load_bundled
 # format → (lines, characters per line)
 FORMATS = {"TD3": (2, 44), "TD2": (2, 36), "TD1": (3, 30), "MRVA": (2, 44), "MRVB": (2, 36)}
 VISA_FORMATS = {44: "MRVA", 36: "MRVB"}
-VISA_CODE = "V"  # ICAO 9303 Part 7: a visa's document code starts with V
+VISA_CODE = "V"
+FIELD_CHECKS = ("number", "birth_date", "expiry_date")  # every format has these three  # ICAO 9303 Part 7: a visa's document code starts with V
 
 
 class MrzSearch(BaseModel):
@@ -164,14 +165,22 @@ def _check(data: str, digit: str) -> bool:
     return digit.isdigit() and mrz_check_digit(data) == digit
 
 
+def _date_check(data: str, digit: str) -> bool:
+    """A date's check: the date is six digits (a letter left after repair is no date, though
+    the 7-3-1 sum would give it a check digit too)."""
+    return bool(re.fullmatch(r"\d{6}", data)) and _check(data, digit)
+
+
 def _format(cleaned: list[str]) -> str | None:
     """The format from the line count, the lines' width and the document code."""
     if len(cleaned) == 3:
         return "TD1"
     if len(cleaned) != 2:
         return None
-    avg = sum(len(x) for x in cleaned) / 2
-    width = 44 if abs(avg - 44) <= abs(avg - 36) else 36
+    # the longer line: line 1 often lost its trailing fillers (a TD3's
+    # "P<UTOERIKSSON<<ANNA<MARIA" is 25 characters)
+    longest = max(len(x) for x in cleaned)
+    width = 44 if abs(longest - 44) <= abs(longest - 36) else 36
     if cleaned[0][:1] == VISA_CODE:
         return VISA_FORMATS[width]
     return "TD3" if width == 44 else "TD2"
@@ -218,8 +227,8 @@ def _parse_two_lines(fmt: str, ls: list[str], raw: list[str], repairs: list[str]
     e_chk = _fix(l2[27], "digit", "expiry_check", repairs)
     checks = {
         "number": _check(number, n_chk),
-        "birth_date": _check(birth, b_chk),
-        "expiry_date": _check(expiry, e_chk),
+        "birth_date": _date_check(birth, b_chk),
+        "expiry_date": _date_check(expiry, e_chk),
     }
     head = number + n_chk + nat + birth + b_chk + sex + expiry + e_chk
     if fmt in ("MRVA", "MRVB"):
@@ -265,8 +274,8 @@ def _parse_td1(fmt: str, ls: list[str], raw: list[str], repairs: list[str], toda
     surname, given = _names(_fix(l3, "letter", "name", repairs))
     checks = {
         "number": _check(number, n_chk),
-        "birth_date": _check(birth, b_chk),
-        "expiry_date": _check(expiry, e_chk),
+        "birth_date": _date_check(birth, b_chk),
+        "expiry_date": _date_check(expiry, e_chk),
         "composite": _check(l1[5:14] + n_chk + opt1 + birth + b_chk + expiry + e_chk + opt2, comp),
     }
     return MrzResult(
@@ -323,14 +332,26 @@ def _groups(cands: list[MrzCandidate[R]], size: int) -> list[list[MrzCandidate[R
 
 
 def _accepted(res: MrzResult) -> bool:
-    """A zone, not text shaped like one: an MRZ header line (document code and state) or
-    enough check digits that verify."""
-    header = res.lines[0]
-    return bool(mrz_header(header)) or sum(res.checks.values()) >= confusions().search.min_valid_checks
+    """A zone, not text shaped like one: enough of its fields' check digits verify (the
+    composite alone is a 1-in-10 chance on any text), or — every check
+    failed, as on a re-typed zone — an MRZ header, a name field with fillers and two dates
+    where the dates stand (ordinary text has none of the three)."""
+    if sum(res.checks.get(k, False) for k in FIELD_CHECKS) >= confusions().search.min_valid_checks:
+        return True
+    names = res.lines[2] if res.format == "TD1" else res.lines[0][5:]
+    return (bool(mrz_header(res.lines[0])) and "<" in names.rstrip("<")
+            and res.birth_date is not None and res.expiry_date is not None)
 
 
-def _score(res: MrzResult) -> float:
-    return sum(res.checks.values()) + (0.5 if mrz_header(res.lines[0]) else 0.0)
+def _score(res: MrzResult, gaps: int) -> float:
+    """Valid check digits less failed ones (formats have different numbers of checks: a visa
+    read as a TD3 gains a composite by chance and fails its optional data's); then an MRZ
+    header, a name field with fillers (an all-caps heading of the right length has neither) and
+    lines that follow each other."""
+    names = res.lines[2] if res.format == "TD1" else res.lines[0][5:]
+    valid = sum(res.checks.values())
+    return (2 * valid - len(res.checks) + (0.5 if mrz_header(res.lines[0]) else 0.0)
+            + (0.5 if "<" in names.rstrip("<") else 0.0) - 0.25 * gaps)
 
 
 def find_mrz(lines: list[tuple[str, R]], today: date | None = None) -> tuple[MrzResult, list[R]] | None:
@@ -347,7 +368,7 @@ def find_mrz(lines: list[tuple[str, R]], today: date | None = None) -> tuple[Mrz
                 res = parse_mrz([c.raw for c in order], today)
                 if res is None or not _accepted(res):
                     continue
-                score = _score(res)
+                score = _score(res, sum(b.first - a.last - 1 for a, b in zip(group, group[1:], strict=False)))
                 if best is None or score > best_score:
                     best, best_score = (res, [r for c in order for r in c.refs]), score
     return best

@@ -181,6 +181,7 @@ class MrzLayout(BaseModel):
     width_slack: int
     min_length: int
     min_fillers: int
+    min_header_length: int
     document_codes: str
 
 
@@ -197,7 +198,8 @@ def mrz_width(t: str) -> int | None:
     without spaces, fillers as '<'. A line near a width counts whatever its filler count (a TD3
     line 2 with a 9-character number and full optional data has none); a shorter one needs
     fillers (a name line whose trailing fillers OCR lost); trailing fillers beyond a width are
-    ignored."""
+    ignored. A header line (document code, state: "I<UTOD231458907") counts from
+    min_header_length on, whatever OCR lost of its fillers."""
     lay = mrz_layout()
     if not _MRZ_CHARS.fullmatch(t):
         return None
@@ -205,7 +207,8 @@ def mrz_width(t: str) -> int | None:
     for w in lay.widths:
         if abs(len(t) - w) <= lay.width_slack or (len(t) > w and len(core) <= w):
             return w
-    if len(t) >= lay.min_length and t.count("<") >= lay.min_fillers:
+    if ((len(t) >= lay.min_length and t.count("<") >= lay.min_fillers)
+            or (len(t) >= lay.min_header_length and mrz_header(t))):
         return next((w for w in lay.widths if len(t) < w), lay.widths[-1])
     return None
 
