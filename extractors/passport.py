@@ -6,17 +6,23 @@ valid_until, mrz_valid; plus the MRZ's own reading (mrz_format, mrz_number, mrz_
 mrz_birth_date, mrz_expiry_date, mrz_sex, mrz_nationality, mrz_issuing_state,
 mrz_failed_checks) and the comparison: mrz_visual_mismatch (bool) with
 mrz_visual_mismatch_fields ("birth_date,id_number", ...) — a forged printed zone over an
-original MRZ shows there (MRZ_VISUAL_MISMATCH).
+original MRZ shows there (MRZ_VISUAL_MISMATCH) — and mrz_visual_uncertain_fields, the
+disagreements that are a reading question, not a finding: a printed value read with low
+confidence, an implausible printed name (a label word taken for it), a difference OCR slips
+explain, or an MRZ field whose own check fails (MRZ_VISUAL_UNCERTAIN). Thresholds:
+extractors/data/mrz.yaml `visual`.
 
 Which value is reported: the printed one when it was read; the MRZ's when the printed one was
-not read and the MRZ check digit for that field passes.
+not read, or disagrees only as a reading question (the printed one then kept as
+<field>_printed), and the MRZ check digit for that field passes (for the name and sex: every
+check of the zone).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 from rapidfuzz.distance import Levenshtein
@@ -24,12 +30,12 @@ from rapidfuzz.distance import Levenshtein
 from extractors import register
 from extractors._shared.context import DocContext, Line
 from extractors._shared.labels import all_labels, labels_for, pattern_for
-from extractors._shared.mrz import MrzResult, find_mrz
+from extractors._shared.mrz import MrzResult, confusions, find_mrz
 from extractors._shared.sex import SEX_MARK, parse_sex
 from pipeline.core.dates import iso_date, parse_date
 from pipeline.core.models import DocType, ExtractedField
 from pipeline.core.names import clean_chinese_name, format_latin_name, latin_names_match, latin_tokens
-from pipeline.core.text import HAN, has_han
+from pipeline.core.text import HAN, fold_accents, has_han
 
 DT = "passport"
 
@@ -76,38 +82,113 @@ def _mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list[Line]) -> dict[str, 
     }
 
 
-def compare_mrz_visual(out: dict[str, ExtractedField]) -> list[str]:
-    """Fields where the printed zone and the MRZ disagree (both read)."""
-    pairs = [("id_number", "mrz_number"), ("birth_date", "mrz_birth_date"), ("valid_until", "mrz_expiry_date"),
-             ("sex", "mrz_sex")]
-    bad: list[str] = []
-    for vis, mrz in pairs:
-        a, b = out.get(vis), out.get(mrz)
+# The printed field, its MRZ counterpart and the MRZ check digit that covers it (None: no check
+# digit of its own — the whole zone's validity stands for it).
+MRZ_PAIRS: tuple[tuple[str, str, str | None], ...] = (
+    ("id_number", "mrz_number", "number"), ("birth_date", "mrz_birth_date", "birth_date"),
+    ("valid_until", "mrz_expiry_date", "expiry_date"), ("sex", "mrz_sex", None),
+    ("name_latin", "mrz_name", None))
+
+
+@dataclass(frozen=True)
+class VisualDisagreement:
+    """The printed zone and the MRZ read differently for one field. `certain`: a forgery
+    finding (MRZ_VISUAL_MISMATCH) — the MRZ verifies, the printed value was read confidently,
+    is plausible, and differs by more than OCR slips; otherwise a reading question for the
+    reviewer (MRZ_VISUAL_UNCERTAIN)."""
+
+    field: str
+    printed: str
+    mrz: str
+    certain: bool
+
+
+def _fold(text: str) -> str:
+    """Letters and digits OCR mistakes for each other as one (O/0/D/Q, I/1/L, S/5, B/8 ...),
+    spaces, fillers and punctuation out: how a printed number or name is compared with the
+    MRZ's when only a reading is in question."""
+    table = confusions().to_digit
+    return "".join(table.get(c, c) for c in re.sub(r"[^0-9A-Z]", "", str(text).upper()))
+
+
+def _date_slip(a: str, b: str) -> bool:
+    """Two ISO dates one digit apart, the digits a pair OCR mistakes for each other."""
+    pairs = {frozenset(p.split()) for p in confusions().visual.date_digit_confusions}
+    diff = [(x, y) for x, y in zip(a, b, strict=False) if x != y]
+    return len(a) == len(b) and len(diff) == 1 and frozenset(diff[0]) in pairs
+
+
+def _name_parts(name: str) -> tuple[str, str]:
+    surname, _, given = name.partition(",")
+    return surname, given
+
+
+def _part_close(printed: str, mrz: str, truncated: bool) -> bool:
+    """One part of a name (surname or given names): the same letters but for the OCR slips the
+    data allows — hyphens, apostrophes and spaces ignored (MEI-HUA ~ MEIHUA ~ MEI HUA), each
+    token of a long enough part allowed name_edits_per_token edits; a truncated MRZ name is a
+    prefix of the printed one."""
+    v = confusions().visual
+    a, b = _fold(printed), _fold(mrz)
+    if a == b or (truncated and b and a.startswith(b)):
+        return True
+    tokens = max(1, len(latin_tokens(printed)))
+    budget = v.name_edits_per_token * tokens if min(len(a), len(b)) >= v.name_edit_min_letters else 0
+    return Levenshtein.distance(a, b) <= budget
+
+
+def names_agree(printed: str, mrz: str, truncated: bool = False) -> bool:
+    """The printed Latin name and the MRZ's ('SURNAME, GIVEN NAMES' both) are the same name as
+    OCR reads names: same tokens in any order, or each part close (_part_close), in either
+    order of the parts."""
+    if latin_names_match(printed, mrz):
+        return True
+    (ps, pg), (ms, mg) = _name_parts(printed), _name_parts(mrz)
+    return any(_part_close(x, ms, False) and _part_close(y, mg, truncated) for x, y in ((ps, pg), (pg, ps)))
+
+
+def plausible_printed_name(name: str, label_words: set[str]) -> bool:
+    """A printed name that can be one: letters (with spaces, hyphens, apostrophes, one comma),
+    no word of a label (a misread label taken as the given name), no digit."""
+    if not name or re.search(r"[^A-Za-z\s,'\-]", fold_accents(name)):
+        return False
+    return bool(latin_tokens(name)) and not any(w.casefold() in label_words for w in latin_tokens(name))
+
+
+def compare_mrz_visual(out: dict[str, ExtractedField], mrz: MrzResult,
+                       label_words: set[str] | None = None) -> list[VisualDisagreement]:
+    """Fields where the printed zone and the MRZ disagree (both read, the printed one not
+    itself filled from the MRZ). Never a forgery finding from a low-confidence or implausible
+    read, nor from a difference OCR slips explain, nor against an MRZ field whose check fails
+    (MRZ_CHECK_DIGIT_INVALID says that)."""
+    v = confusions().visual
+    words = label_words or set()
+    found: list[VisualDisagreement] = []
+    for vis, mrz_key, check in MRZ_PAIRS:
+        a, b = out.get(vis), out.get(mrz_key)
         if a is None or b is None or a.value in (None, "") or b.value in (None, ""):
             continue
         if a.method.startswith("mrz"):
             continue  # the visual field was filled from the MRZ: nothing to compare
-        if str(a.value).replace(" ", "").upper() != str(b.value).replace(" ", "").upper():
-            bad.append(vis)
-    a, b = out.get("name_latin"), out.get("mrz_name")
-    if (a and b and a.value and b.value and not a.method.startswith("mrz")
-            and not _same_name_but_one_slip(str(a.value), str(b.value))):
-        bad.append("name_latin")
-    return bad
-
-
-MRZ_NAME_SLIP_MIN_LETTERS = 8  # names at least this long may differ by one OCR slip (JIONES ~ JONES)
-
-
-def _same_name_but_one_slip(visual: str, mrz: str) -> bool:
-    """The printed name against the MRZ's: same tokens, or one inserted/dropped/misread letter
-    in a long name (OCR-B is read with slips; a forged name differs by more)."""
-    if latin_names_match(visual, mrz):
-        return True
-    ta, tb = sorted(latin_tokens(visual)), sorted(latin_tokens(mrz))
-    if len(ta) != len(tb) or sum(map(len, ta)) < MRZ_NAME_SLIP_MIN_LETTERS:
-        return False
-    return sum(Levenshtein.distance(x, y) for x, y in zip(ta, tb, strict=True)) <= 1
+        printed, machine = str(a.value), str(b.value)
+        if vis == "name_latin":
+            if names_agree(printed, machine, mrz.name_truncated):
+                continue
+            sure = mrz.valid and plausible_printed_name(printed, words)
+        elif vis == "id_number":
+            if _fold(printed) == _fold(machine):
+                continue
+            sure = mrz.checks.get("number", False)
+        elif vis in ("birth_date", "valid_until"):
+            if printed == machine:
+                continue
+            sure = bool(check and mrz.checks.get(check, False)) and not _date_slip(printed, machine)
+        else:
+            if printed.upper() == machine.upper():
+                continue
+            sure = mrz.valid
+        found.append(VisualDisagreement(vis, printed, machine, sure and a.confidence >= v.min_confidence))
+    return found
 
 
 def _folded_words(text: str) -> list[str]:
@@ -202,6 +283,23 @@ def fill_from_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResul
             out[field] = ExtractedField(value=value, raw=raw, confidence=conf, evidence=ev, method=f"mrz:{mrz.format}")
 
 
+def _prefer_verified_mrz(ctx: DocContext, out: dict[str, ExtractedField], mrz: MrzResult, refs: list[Line],
+                         unsure: list[VisualDisagreement]) -> None:
+    """A printed value that disagrees with the MRZ only as a reading question gives way to the
+    MRZ's where the MRZ verifies (its field's check digit, or for the name and sex the whole
+    zone): the misread stays beside it as <field>_printed for the reviewer, and the other
+    checks compare the verified value — a label word read as the given name must not become a
+    NAME_MISMATCH either."""
+    moved = False
+    for d in unsure:
+        check = next((c for v, _, c in MRZ_PAIRS if v == d.field), None)
+        if mrz.checks.get(check, False) if check else mrz.valid:
+            out[f"{d.field}_printed"] = out.pop(d.field)
+            moved = True
+    if moved:
+        fill_from_mrz(ctx, out, mrz, refs)
+
+
 def _upright(ctx: DocContext, mrz_refs: list[Line]) -> DocContext:
     """A data page whose MRZ sits at the top was read upside down (the OCR turned the lines but
     not the page): read its printed zone in mirrored geometry, so "below the label" holds."""
@@ -246,10 +344,14 @@ def extract_passport(ctx: DocContext) -> dict[str, ExtractedField]:
             # the printed zone gives an adjective (DEUTSCH, CANADIAN); the MRZ the ICAO code
             out["nationality_printed"] = out.pop("nationality")
         fill_from_mrz(ctx, out, mrz, refs)
-        bad = compare_mrz_visual(out)
+        diffs = compare_mrz_visual(out, mrz, _label_words(stops))
+        certain = [d.field for d in diffs if d.certain]
+        unsure = [d.field for d in diffs if not d.certain]
         src = out["mrz_valid"]
-        out["mrz_visual_mismatch"] = ctx.derived(bool(bad), src, "compare:visual~mrz")
-        out["mrz_visual_mismatch_fields"] = ctx.derived(",".join(bad), src, "compare:visual~mrz")
+        out["mrz_visual_mismatch"] = ctx.derived(bool(certain), src, "compare:visual~mrz")
+        out["mrz_visual_mismatch_fields"] = ctx.derived(",".join(certain), src, "compare:visual~mrz")
+        out["mrz_visual_uncertain_fields"] = ctx.derived(",".join(unsure), src, "compare:visual~mrz")
+        _prefer_verified_mrz(ctx, out, mrz, refs, [d for d in diffs if not d.certain])
     else:
         out["mrz_valid"] = ExtractedField(value=None, confidence=0.0, method="mrz:not_found")
     if "name" not in out and "name_latin" in out:

@@ -487,14 +487,64 @@ def test_mrz_verdict_fields_from_the_passport_extractor():
     d = foreign_docs()
     d["passport"] = doc("D01", DocType.PASSPORT, name_latin="SMITH, JOHN", sex="M", birth_date="1985-03-12",
                         id_number="531234567", nationality="USA", valid_until="2030-01-01", mrz_valid=True,
-                        mrz_visual_mismatch=True, mrz_visual_mismatch_fields="birth_date")
+                        mrz_birth_date="1990-01-02", mrz_visual_mismatch=True,
+                        mrz_visual_mismatch_fields="birth_date", mrz_visual_uncertain_fields="")
     d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
     d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
     case = run(d)
     assert serious(case) == {"MRZ_VISUAL_MISMATCH"}
-    assert "birth_date" in next(f for f in case.flags if f.code == "MRZ_VISUAL_MISMATCH").message_en
+    flag = next(f for f in case.flags if f.code == "MRZ_VISUAL_MISMATCH")
+    assert "birth date: printed 1985-03-12, MRZ 1990-01-02" in flag.message_en
+    assert "出生日期：印刷区 1985-03-12，机读区 1990-01-02" in flag.message_zh
     d["passport"].fields["mrz_visual_mismatch"].value = False
     assert serious(run(d)) == set()
+
+
+def test_an_uncertain_printed_read_is_a_reviewers_question_not_a_forgery():
+    """The extractor found the printed name and the MRZ's differ, but as a reading question (a
+    label word read as the given name): a quality warning showing both values, no forgery flag,
+    the case still goes to the panel."""
+    d = foreign_docs()
+    # as the extractor leaves it: the verified MRZ name reported, the misread kept beside it
+    d["passport"] = doc("D01", DocType.PASSPORT, name_latin="SMITH, JOHN", name_latin_printed="SMITH, GIVEN NAMES",
+                        sex="M", birth_date="1985-03-12", id_number="531234567", nationality="USA",
+                        valid_until="2030-01-01", mrz_valid=True, mrz_name="SMITH, JOHN", mrz_visual_mismatch=False,
+                        mrz_visual_mismatch_fields="", mrz_visual_uncertain_fields="name_latin")
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
+    case = run(d)
+    assert serious(case) == set()
+    [flag] = [f for f in case.flags if f.code == "MRZ_VISUAL_UNCERTAIN"]
+    assert (flag.severity, flag.category) == ("warning", "quality")
+    assert "Latin name: printed SMITH, GIVEN NAMES, MRZ SMITH, JOHN" in flag.message_en
+    assert "外文姓名：印刷区 SMITH, GIVEN NAMES，机读区 SMITH, JOHN" in flag.message_zh
+    assert case.recommendation == "forward_to_panel"
+
+
+def test_without_the_extractors_verdict_a_low_confidence_read_is_only_a_question():
+    """Hand-built or corrected documents (no verdict fields): a printed birth date read at 0.6
+    against the MRZ's is a question; read at 0.95 it is a finding; against an MRZ date whose own
+    check failed it is a question again (MRZ_CHECK_DIGIT_INVALID says the rest)."""
+    def passport(conf: float, failed: str = "") -> Document:
+        p = doc("D01", DocType.PASSPORT, name_latin="SMITH, JOHN", sex="M", birth_date="1985-03-12",
+                id_number="531234567", nationality="USA", valid_until="2030-01-01", mrz_valid=not failed,
+                mrz_birth_date="1985-03-21", mrz_failed_checks=failed)
+        p.fields["birth_date"].confidence = conf
+        return p
+
+    d = foreign_docs()
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
+    d["passport"] = passport(0.6)
+    case = run(d)
+    assert serious(case) == set()
+    assert [f.code for f in case.flags if f.code.startswith("MRZ")] == ["MRZ_VISUAL_UNCERTAIN"]
+    d["passport"] = passport(0.95)
+    assert serious(run(d)) == {"MRZ_VISUAL_MISMATCH"}
+    d["passport"] = passport(0.95, failed="birth_date,composite")
+    case = run(d)
+    assert serious(case) == {"MRZ_CHECK_DIGIT_INVALID"}
+    assert "MRZ_VISUAL_UNCERTAIN" in {f.code for f in case.flags}
 
 
 def test_policy_data_errors_name_the_file_line_and_entry():
