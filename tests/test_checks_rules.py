@@ -315,6 +315,44 @@ def test_expiry(key, field, value, code):
     assert code not in codes(run(clean_docs()))
 
 
+def test_a_passport_expired_long_ago_is_expired_when_its_mrz_says_so():
+    """The MRZ's expiry with a valid check digit counts: read from a grey photocopy's zone at
+    OCR confidence 0.45 (below the 0.55 gate that silenced it), 21 years back (beyond the
+    max_years_expired guard against misreads, which a check digit makes moot), and whatever the
+    printed zone was read as."""
+    def passport(conf: float, expiry: str, printed: str | None, failed: str = "") -> Document:
+        fields: dict[str, object] = dict(name_latin="SMITH, JOHN", sex="M", birth_date="1985-03-12",
+                                         id_number="531234567", nationality="USA", mrz_valid=not failed,
+                                         mrz_failed_checks=failed, mrz_expiry_date=expiry)
+        if printed:
+            fields["valid_until"] = printed
+        p = doc("D01", DocType.PASSPORT, **fields)
+        for k in ("mrz_expiry_date", "mrz_valid", "mrz_failed_checks", "valid_until"):
+            if k in p.fields:
+                p.fields[k].confidence = conf
+        return p
+
+    d = foreign_docs()
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
+    for p in (passport(0.45, "2012-04-15", "2012-04-15"),  # low-confidence zone, expiry filled from it
+              passport(0.95, "2003-04-15", None),  # 21 years before the application
+              passport(0.95, "2012-04-15", "2032-04-15")):  # the printed expiry misread
+        d["passport"] = p
+        case = run(d)
+        [flag] = [f for f in case.flags if f.code == "IDENTITY_DOCUMENT_EXPIRED"]
+        assert p.fields["mrz_expiry_date"].value in flag.message_en
+        assert flag.evidence == p.fields["mrz_expiry_date"].evidence
+    # a verified MRZ expiry still to come wins over a misread printed one in the past
+    d["passport"] = passport(0.95, "2032-04-15", "2012-04-15")
+    assert "IDENTITY_DOCUMENT_EXPIRED" not in codes(run(d))
+    # the MRZ's expiry check failed: the printed date decides, with its guards
+    d["passport"] = passport(0.95, "2012-04-15", "2032-04-15", failed="expiry_date,composite")
+    assert "IDENTITY_DOCUMENT_EXPIRED" not in codes(run(d))
+    d["passport"] = passport(0.95, "2032-04-15", "2012-04-15", failed="expiry_date")
+    assert "IDENTITY_DOCUMENT_EXPIRED" in codes(run(d))
+
+
 def test_work_permit_expired():
     d = foreign_docs()
     d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", employer="泰州华达机械有限公司",
