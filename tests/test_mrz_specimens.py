@@ -13,7 +13,7 @@ import yaml
 
 from extractors._shared.mrz import find_mrz, make_mrv, make_td1, make_td2, make_td3, parse_mrz
 from pipeline.classify.cues import mrz_cues
-from pipeline.core.codes import mrz_char_value, mrz_line_structure
+from pipeline.core.codes import mrz_char_value, mrz_line_checks, mrz_line_structure
 from pipeline.core.models import OcrLine, OcrResult
 
 TODAY = date(2026, 1, 1)
@@ -187,3 +187,13 @@ def test_a_visa_is_no_longer_read_as_a_passport_with_failed_checks() -> None:
     assert res.format == "MRVA" and res.is_visa and res.valid
     as_td3 = parse_mrz(["P" + spec["lines"][0][1:], spec["lines"][1]], TODAY)
     assert as_td3 is not None and as_td3.format == "TD3" and not as_td3.valid
+
+
+def test_a_row_of_digits_of_an_mrz_lines_width_is_not_an_mrz_line() -> None:
+    """Digits where an MRZ data line has its check digits pass one check by chance often; the
+    line is taken for an MRZ line only when two verify."""
+    row = "32010219900101123456789012345678901234567890"[:44]
+    assert len(row) == 44
+    assert mrz_line_checks(row, 44) < 2 and not mrz_line_structure(row)
+    mrz = make_td3("P", "CHN", "LIN", "MEIHUA", "E12345678", "CHN", "900102", "F", "350301", "ABCDEFGHIJKLMN")
+    assert mrz_line_checks(mrz[1], 44) == 3 and mrz_line_structure(mrz[1])

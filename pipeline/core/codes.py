@@ -182,6 +182,7 @@ class MrzLayout(BaseModel):
     min_length: int
     min_fillers: int
     min_header_length: int
+    min_line_checks: int
     document_codes: str
 
 
@@ -239,11 +240,11 @@ def mrz_line_checks(t: str, width: int) -> int:
 
 def mrz_line_structure(t: str) -> bool:
     """One line shows an MRZ's structure by itself: shaped for a width and either a header or
-    name line with fillers, or a data line with a check digit that verifies. A 30-character
-    all-caps heading or an ID number line is neither."""
+    name line with fillers, or a data line with min_line_checks check digits that verify. A
+    30-character all-caps heading, an ID number line or a row of digits is neither."""
     w = mrz_width(t)
     if w is None:
         return False
     if t.count("<") >= mrz_layout().min_fillers and (mrz_header(t) or "<<" in t):
         return True
-    return mrz_line_checks(t, w) >= 1
+    return mrz_line_checks(t, w) >= mrz_layout().min_line_checks
