@@ -174,7 +174,9 @@ def compare_mrz_visual(out: dict[str, ExtractedField], mrz: MrzResult,
         if vis == "name_latin":
             if names_agree(printed, machine, mrz.name_truncated):
                 continue
-            sure = mrz.valid and plausible_printed_name(printed, words)
+            # a printed name with a part not read (given names missing) is a partial read
+            sure = mrz.valid and plausible_printed_name(printed, words) and all(
+                p.strip() for p in _name_parts(printed))
         elif vis == "id_number":
             if _fold(printed) == _fold(machine):
                 continue

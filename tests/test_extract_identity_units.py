@@ -280,3 +280,11 @@ def test_a_disagreement_against_a_failed_mrz_check_is_a_question() -> None:
     assert f["mrz_visual_mismatch"].value is False
     assert f["mrz_visual_uncertain_fields"].value == "birth_date"
     assert f["birth_date"].value == "1990-01-02" and "birth_date_printed" not in f
+
+
+def test_a_printed_name_with_its_given_names_not_read_is_a_question() -> None:
+    lines = [ln for ln in _uk_passport_lines() if ln.text != "OLIVIA EMMA"]
+    f = extract(*_doc("passport", {"p.jpg": lines}, size=(1300, 1000)))
+    assert f["mrz_visual_mismatch"].value is False
+    assert f["mrz_visual_uncertain_fields"].value == "name_latin"
+    assert f["name_latin_printed"].value == "JONES" and f["name_latin"].value == "JONES, OLIVIA EMMA"
