@@ -9,8 +9,12 @@ one included (visas have none: Part 7 gives check digits to the number and the t
 and none to the optional data); a failed check is reported, never "fixed".
 
 Lines are found by their structure (pipeline.core.codes: width near 30/36/44, the MRZ's
-character set), not by how many fillers they show, and a group of lines is an MRZ only when it
-parses with a valid check digit or an MRZ header — a 30-character heading is not one.
+character set), not by how many fillers they show; a group of lines is an MRZ only when its
+parse shows a zone's structure — two of its number's and dates' check digits verify, or it has
+an MRZ header, a name field with fillers and dates where dates stand (_accepted) — so a
+30-character heading or an ID number line is not one. Among groups, the one with the most
+valid (and fewest failed) checks wins (_score); an upside-down page's reversed lines and one
+line split into two boxes are tried too.
 """
 
 from __future__ import annotations
