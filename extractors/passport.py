@@ -149,10 +149,12 @@ def names_agree(printed: str, mrz: str, truncated: bool = False) -> bool:
 
 def plausible_printed_name(name: str, label_words: set[str]) -> bool:
     """A printed name that can be one: letters (with spaces, hyphens, apostrophes, one comma),
-    no word of a label (a misread label taken as the given name), no digit."""
+    no word of a label (a misread label taken as the given name; label words of one or two
+    letters — DE, D, NO — are name particles too), no digit."""
     if not name or re.search(r"[^A-Za-z\s,'\-]", fold_accents(name)):
         return False
-    return bool(latin_tokens(name)) and not any(w.casefold() in label_words for w in latin_tokens(name))
+    tokens = latin_tokens(name)
+    return bool(tokens) and not any(len(w) > 2 and w.casefold() in label_words for w in tokens)
 
 
 def compare_mrz_visual(out: dict[str, ExtractedField], mrz: MrzResult,

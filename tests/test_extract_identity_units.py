@@ -288,3 +288,21 @@ def test_a_printed_name_with_its_given_names_not_read_is_a_question() -> None:
     assert f["mrz_visual_mismatch"].value is False
     assert f["mrz_visual_uncertain_fields"].value == "name_latin"
     assert f["name_latin_printed"].value == "JONES" and f["name_latin"].value == "JONES, OLIVIA EMMA"
+
+
+def test_plausible_printed_names() -> None:
+    from extractors._shared.labels import all_labels
+    from extractors.passport import _label_words, names_agree, plausible_printed_name
+
+    words = _label_words(all_labels("passport"))
+    assert plausible_printed_name("DE BRUIJN, WILLEKE LISELOTTE", words)  # DE is a particle here
+    assert plausible_printed_name("O'BRIEN, SEAN", words)
+    assert not plausible_printed_name("JONES, PRENOMS OLIVIA", words)
+    assert not plausible_printed_name("JONES, GIVEN NAMES", words)
+    assert not plausible_printed_name("J0NES, OLIVIA", words)  # a digit: a misread
+    assert names_agree("LIN, MEI-HUA", "LIN, MEIHUA") and names_agree("LIN, MEI HUA", "LIN, MEI HUA")
+    assert names_agree("JIONES, OLIVIA EMMA", "JONES, OLIVIA EMMA")  # one slip in a token
+    # a name cut at the MRZ's last position is a prefix of the printed one
+    assert names_agree("KUZNETSOVA, ALEKSANDRA VIKTOROVNA", "KUZNETSOVA, ALEKSANDRA VIK", truncated=True)
+    assert not names_agree("KUZNETSOVA, ALEKSANDRA VIKTOROVNA", "KUZNETSOVA, ALEKSANDRA VIK")
+    assert not names_agree("JAMES, OLIVER", "JONES, OLIVIA EMMA")
