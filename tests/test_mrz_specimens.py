@@ -197,3 +197,20 @@ def test_a_row_of_digits_of_an_mrz_lines_width_is_not_an_mrz_line() -> None:
     assert mrz_line_checks(row, 44) < 2 and not mrz_line_structure(row)
     mrz = make_td3("P", "CHN", "LIN", "MEIHUA", "E12345678", "CHN", "900102", "F", "350301", "ABCDEFGHIJKLMN")
     assert mrz_line_checks(mrz[1], 44) == 3 and mrz_line_structure(mrz[1])
+
+
+def test_a_card_number_longer_than_nine_characters() -> None:
+    """Doc 9303 Part 5: the number's check position holds a filler, the number goes on in the
+    optional data, then its check digit."""
+    mrz = make_td1("ID", "BEL", "PEETERS", "ANNA", "B12345678901", "BEL", "850101", "F", "300101", "X1")
+    assert mrz[0][14] == "<" and mrz[0][15:19] == "901" + mrz[0][18]
+    res = parse_mrz(mrz, TODAY)
+    assert res is not None and res.valid
+    assert res.number == "B12345678901" and res.optional == "X1"
+    wrong = [mrz[0][:16] + ("1" if mrz[0][16] != "1" else "2") + mrz[0][17:], *mrz[1:]]
+    res = parse_mrz(wrong, TODAY)
+    assert res is not None and res.checks["number"] is False and res.checks["composite"] is False
+    mrz = make_td2("I", "UTO", "ERIKSSON", "ANNA", "D2314589077", "UTO", "740812", "F", "120415")
+    assert mrz[1][9] == "<" and mrz[1][28:30] == "77"
+    res = parse_mrz(mrz, TODAY)
+    assert res is not None and res.valid and res.number == "D2314589077" and res.optional == ""

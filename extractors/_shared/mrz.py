@@ -175,6 +175,18 @@ def _date_check(data: str, digit: str) -> bool:
     return bool(re.fullmatch(r"\d{6}", data)) and _check(data, digit)
 
 
+def _long_number(number: str, n_chk: str, optional: str) -> tuple[str, str, str] | None:
+    """Doc 9303 Parts 5 and 6 (TD1, TD2): a document number longer than nine characters has a
+    filler in its check digit's place, and its remaining characters, then its check digit,
+    open the optional data. (full number, check digit, the rest of the optional data), or None."""
+    if n_chk != "<":
+        return None
+    ext = optional.split("<", 1)[0]
+    if len(ext) < 2:
+        return None
+    return number + ext[:-1], _digits(ext[-1]), optional[len(ext):]
+
+
 def _format(cleaned: list[str]) -> str | None:
     """The format from the line count, the lines' width and the document code."""
     if len(cleaned) == 3:
@@ -252,6 +264,10 @@ def _parse_two_lines(fmt: str, ls: list[str], raw: list[str], repairs: list[str]
         comp = _fix(l2[35], "digit", "composite_check", repairs)
         checks["composite"] = _check(number + n_chk + birth + b_chk + expiry + e_chk + optional, comp)
         fixed_l2 = head + optional + comp
+        long = _long_number(number, l2[9], optional)
+        if long:
+            number, digit, optional = long
+            checks["number"] = _check(number, digit)
     return MrzResult(
         format=fmt, lines=[l1[:2] + state + l1[5:], fixed_l2], raw_lines=raw, document_code=code.rstrip("<"),
         issuing_state=state.replace("<", ""), surname=surname, given_names=given, number=number.rstrip("<"),
@@ -276,18 +292,20 @@ def _parse_td1(fmt: str, ls: list[str], raw: list[str], repairs: list[str], toda
     opt2 = l2[18:29]
     comp = _fix(l2[29], "digit", "composite_check", repairs)
     surname, given = _names(_fix(l3, "letter", "name", repairs))
+    long = _long_number(number, l1[14], opt1)
+    number_full, number_digit, opt1_rest = long or (number, n_chk, opt1)
     checks = {
-        "number": _check(number, n_chk),
+        "number": _check(number_full, number_digit),
         "birth_date": _date_check(birth, b_chk),
         "expiry_date": _date_check(expiry, e_chk),
         "composite": _check(l1[5:14] + n_chk + opt1 + birth + b_chk + expiry + e_chk + opt2, comp),
     }
     return MrzResult(
         format=fmt, lines=[l1, l2, l3], raw_lines=raw, document_code=code.rstrip("<"),
-        issuing_state=state.replace("<", ""), surname=surname, given_names=given, number=number.rstrip("<"),
+        issuing_state=state.replace("<", ""), surname=surname, given_names=given, number=number_full.rstrip("<"),
         nationality=nat.replace("<", ""), birth_date=_yymmdd(birth, "birth", today),
         sex=sex if sex in ("M", "F") else None, expiry_date=_yymmdd(expiry, "expiry", today),
-        optional=(opt1 + opt2).strip("<"), checks=checks, repairs=repairs)
+        optional=(opt1_rest.strip("<") + opt2).strip("<"), checks=checks, repairs=repairs)
 
 
 # --------------------------------------------------------------------------- finding
@@ -407,7 +425,9 @@ def make_td2(document_code: str, state: str, surname: str, given: str, number: s
              birth: str, sex: str, expiry: str, optional: str = "") -> list[str]:
     """Build a valid TD2 MRZ (2×36, ICAO 9303 Part 6). Dates as YYMMDD."""
     l1 = (document_code.ljust(2, "<") + state.ljust(3, "<") + _name_field(surname, given))[:36].ljust(36, "<")
-    head = _data_line(number, nationality, birth, sex, expiry)
+    head = _data_line(number[:9], nationality, birth, sex, expiry)
+    if len(number) > 9:  # Part 6: the rest of the number and its check digit open the optional data
+        head, optional = head[:9] + "<" + head[10:], number[9:] + mrz_check_digit(number) + "<" + optional
     opt = optional.ljust(7, "<")
     comp_data = head[0:10] + head[13:20] + head[21:28] + opt
     return [l1, head + opt + mrz_check_digit(comp_data)]
@@ -416,9 +436,13 @@ def make_td2(document_code: str, state: str, surname: str, given: str, number: s
 def make_td1(document_code: str, state: str, surname: str, given: str, number: str, nationality: str,
              birth: str, sex: str, expiry: str, optional1: str = "", optional2: str = "") -> list[str]:
     """Build a valid TD1 MRZ (3×30, ICAO 9303 Part 5: cards). Dates as YYMMDD."""
-    num = number.ljust(9, "<")
+    if len(number) > 9:  # Part 5: the rest of the number and its check digit open optional data 1
+        num, chk, optional1 = number[:9], "<", number[9:] + mrz_check_digit(number) + "<" + optional1
+    else:
+        num = number.ljust(9, "<")
+        chk = mrz_check_digit(num)
     opt1, opt2 = optional1.ljust(15, "<"), optional2.ljust(11, "<")
-    l1 = (document_code.ljust(2, "<") + state.ljust(3, "<") + num + mrz_check_digit(num) + opt1)[:30]
+    l1 = (document_code.ljust(2, "<") + state.ljust(3, "<") + num + chk + opt1)[:30]
     dates = birth + mrz_check_digit(birth) + sex + expiry + mrz_check_digit(expiry)
     l2 = dates + nationality.ljust(3, "<") + opt2
     comp = mrz_check_digit(l1[5:30] + dates[0:7] + dates[8:15] + opt2)
