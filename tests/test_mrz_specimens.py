@@ -214,3 +214,18 @@ def test_a_card_number_longer_than_nine_characters() -> None:
     assert mrz[1][9] == "<" and mrz[1][28:30] == "77"
     res = parse_mrz(mrz, TODAY)
     assert res is not None and res.valid and res.number == "D2314589077" and res.optional == ""
+
+
+@pytest.mark.parametrize("lines,name,number", [
+    # RapidOCR on a generated Chinese data page: the U of XU read as ∪ (U+222A)
+    (["P<CHNX∪<<WEILIN<<<<<<<<<<<<<<<<<<<<<<<<<<<<<", "E034330001CHN9407152M3308017<<<<<<<<<<<<<<<4"],
+     "XU, WEILIN", "E03433000"),
+    # RapidOCR on a photocopied Canadian data page: a dot inserted after the number's check digit
+    (["P<CANMACD0NALD<<AVA<<<<<<<<<<<<<<<<<<<<<<<<<", "PR032425<6.CAN7407077F3209169<<<<<<<<<<<<<<<4"],
+     "MACDONALD, AVA", "PR032425"),
+])
+def test_real_ocr_readings_with_foreign_glyphs_and_stray_marks(lines: list[str], name: str, number: str) -> None:
+    found = find_mrz([("Authority", -1), *[(t, i) for i, t in enumerate(lines)]], TODAY)
+    assert found is not None
+    res, refs = found
+    assert res.valid and res.name == name and res.number == number and refs == [0, 1]

@@ -27,7 +27,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
-from pipeline.core.codes import mrz_check_digit, mrz_header, mrz_width
+from pipeline.core.codes import mrz_check_digit, mrz_header, mrz_layout, mrz_width
 from pipeline.core.datafiles import load_bundled
 
 # format → (lines, characters per line)
@@ -53,6 +53,8 @@ class MrzVisual(BaseModel):
 class MrzConfusions(BaseModel):
     filler: dict[str, str]
     filler_between: list[str]
+    lookalike: dict[str, str]
+    stray: list[str]
     to_digit: dict[str, str]
     to_letter: dict[str, str]
     search: MrzSearch
@@ -68,10 +70,11 @@ def confusions() -> MrzConfusions:
 
 
 def clean_line(text: str) -> str:
-    """Upper-case, spaces out, filler look-alikes → '<'. Digits/letters are left for the
-    position-aware repair."""
+    """Upper-case, spaces and stray marks out, filler look-alikes → '<', other scripts'
+    look-alikes of letters → the letter. Digits/letters are left for the position-aware
+    repair."""
     conf = confusions()
-    t = "".join(conf.filler.get(c, c) for c in text.strip())
+    t = "".join(conf.filler.get(c, conf.lookalike.get(c, c)) for c in text.strip() if c not in conf.stray)
     t = re.sub(r"\s+", "", t).upper()
     between = "".join(re.escape(c.upper()) for c in conf.filler_between)
     t = re.sub(rf"(?<=<<)[{between}](?=<<)", "<", t)
@@ -337,8 +340,12 @@ def _candidates(lines: list[tuple[str, R]]) -> list[MrzCandidate[R]]:
             out.append(MrzCandidate(t, text, [ref], i, i))
         if i + 1 < len(lines):
             u = cleaned[i + 1]
+            # glued, the two are one line's width (not a width with fillers to spare: a label
+            # box before a full line is no part of it)
+            lay = mrz_layout()
             if (min(len(t), len(u)) >= min_piece and re.fullmatch(r"[A-Z0-9<]+", t + u)
-                    and not (_looks_like_mrz(t) and _looks_like_mrz(u)) and _looks_like_mrz(t + u)):
+                    and not (_looks_like_mrz(t) and _looks_like_mrz(u))
+                    and any(abs(len(t + u) - w) <= lay.width_slack for w in lay.widths)):
                 out.append(MrzCandidate(t + u, text + lines[i + 1][0], [ref, lines[i + 1][1]], i, i + 1))
     return out
 
@@ -390,7 +397,9 @@ def find_mrz(lines: list[tuple[str, R]], today: date | None = None) -> tuple[Mrz
                 res = parse_mrz([c.raw for c in order], today)
                 if res is None or not _accepted(res):
                     continue
-                score = _score(res, sum(b.first - a.last - 1 for a, b in zip(group, group[1:], strict=False)))
+                # a line glued from two boxes counts like a gap: on a tie, the boxes as read win
+                gaps = sum(b.first - a.last - 1 for a, b in zip(group, group[1:], strict=False))
+                score = _score(res, gaps + sum(c.last - c.first for c in group))
                 if best is None or score > best_score:
                     best, best_score = (res, [r for c in order for r in c.refs]), score
     return best
