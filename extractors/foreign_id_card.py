@@ -13,10 +13,9 @@ from __future__ import annotations
 from extractors import register
 from extractors._shared.context import DocContext
 from extractors._shared.mrz_document import read_mrz_document
-from extractors.passport import compare_mrz_visual
 from pipeline.core.models import DocType, ExtractedField
 
 
 @register(DocType.FOREIGN_ID_CARD)
 def extract_foreign_id_card(ctx: DocContext) -> dict[str, ExtractedField]:
-    return read_mrz_document(ctx, "foreign_id_card", compare_mrz_visual)
+    return read_mrz_document(ctx, "foreign_id_card")

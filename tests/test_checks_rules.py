@@ -315,6 +315,44 @@ def test_expiry(key, field, value, code):
     assert code not in codes(run(clean_docs()))
 
 
+def test_a_passport_expired_long_ago_is_expired_when_its_mrz_says_so():
+    """The MRZ's expiry with a valid check digit counts: read from a grey photocopy's zone at
+    OCR confidence 0.45 (below the 0.55 gate that silenced it), 21 years back (beyond the
+    max_years_expired guard against misreads, which a check digit makes moot), and whatever the
+    printed zone was read as."""
+    def passport(conf: float, expiry: str, printed: str | None, failed: str = "") -> Document:
+        fields: dict[str, object] = dict(name_latin="SMITH, JOHN", sex="M", birth_date="1985-03-12",
+                                         id_number="531234567", nationality="USA", mrz_valid=not failed,
+                                         mrz_failed_checks=failed, mrz_expiry_date=expiry)
+        if printed:
+            fields["valid_until"] = printed
+        p = doc("D01", DocType.PASSPORT, **fields)
+        for k in ("mrz_expiry_date", "mrz_valid", "mrz_failed_checks", "valid_until"):
+            if k in p.fields:
+                p.fields[k].confidence = conf
+        return p
+
+    d = foreign_docs()
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
+    for p in (passport(0.45, "2012-04-15", "2012-04-15"),  # low-confidence zone, expiry filled from it
+              passport(0.95, "2003-04-15", None),  # 21 years before the application
+              passport(0.95, "2012-04-15", "2032-04-15")):  # the printed expiry misread
+        d["passport"] = p
+        case = run(d)
+        [flag] = [f for f in case.flags if f.code == "IDENTITY_DOCUMENT_EXPIRED"]
+        assert p.fields["mrz_expiry_date"].value in flag.message_en
+        assert flag.evidence == p.fields["mrz_expiry_date"].evidence
+    # a verified MRZ expiry still to come wins over a misread printed one in the past
+    d["passport"] = passport(0.95, "2032-04-15", "2012-04-15")
+    assert "IDENTITY_DOCUMENT_EXPIRED" not in codes(run(d))
+    # the MRZ's expiry check failed: the printed date decides, with its guards
+    d["passport"] = passport(0.95, "2012-04-15", "2032-04-15", failed="expiry_date,composite")
+    assert "IDENTITY_DOCUMENT_EXPIRED" not in codes(run(d))
+    d["passport"] = passport(0.95, "2032-04-15", "2012-04-15", failed="expiry_date")
+    assert "IDENTITY_DOCUMENT_EXPIRED" in codes(run(d))
+
+
 def test_work_permit_expired():
     d = foreign_docs()
     d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", employer="泰州华达机械有限公司",
@@ -487,14 +525,64 @@ def test_mrz_verdict_fields_from_the_passport_extractor():
     d = foreign_docs()
     d["passport"] = doc("D01", DocType.PASSPORT, name_latin="SMITH, JOHN", sex="M", birth_date="1985-03-12",
                         id_number="531234567", nationality="USA", valid_until="2030-01-01", mrz_valid=True,
-                        mrz_visual_mismatch=True, mrz_visual_mismatch_fields="birth_date")
+                        mrz_birth_date="1990-01-02", mrz_visual_mismatch=True,
+                        mrz_visual_mismatch_fields="birth_date", mrz_visual_uncertain_fields="")
     d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
     d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
     case = run(d)
     assert serious(case) == {"MRZ_VISUAL_MISMATCH"}
-    assert "birth_date" in next(f for f in case.flags if f.code == "MRZ_VISUAL_MISMATCH").message_en
+    flag = next(f for f in case.flags if f.code == "MRZ_VISUAL_MISMATCH")
+    assert "birth date: printed 1985-03-12, MRZ 1990-01-02" in flag.message_en
+    assert "出生日期：印刷区 1985-03-12，机读区 1990-01-02" in flag.message_zh
     d["passport"].fields["mrz_visual_mismatch"].value = False
     assert serious(run(d)) == set()
+
+
+def test_an_uncertain_printed_read_is_a_reviewers_question_not_a_forgery():
+    """The extractor found the printed name and the MRZ's differ, but as a reading question (a
+    label word read as the given name): a quality warning showing both values, no forgery flag,
+    the case still goes to the panel."""
+    d = foreign_docs()
+    # as the extractor leaves it: the verified MRZ name reported, the misread kept beside it
+    d["passport"] = doc("D01", DocType.PASSPORT, name_latin="SMITH, JOHN", name_latin_printed="SMITH, GIVEN NAMES",
+                        sex="M", birth_date="1985-03-12", id_number="531234567", nationality="USA",
+                        valid_until="2030-01-01", mrz_valid=True, mrz_name="SMITH, JOHN", mrz_visual_mismatch=False,
+                        mrz_visual_mismatch_fields="", mrz_visual_uncertain_fields="name_latin")
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
+    case = run(d)
+    assert serious(case) == set()
+    [flag] = [f for f in case.flags if f.code == "MRZ_VISUAL_UNCERTAIN"]
+    assert (flag.severity, flag.category) == ("warning", "quality")
+    assert "Latin name: printed SMITH, GIVEN NAMES, MRZ SMITH, JOHN" in flag.message_en
+    assert "外文姓名：印刷区 SMITH, GIVEN NAMES，机读区 SMITH, JOHN" in flag.message_zh
+    assert case.recommendation == "forward_to_panel"
+
+
+def test_without_the_extractors_verdict_a_low_confidence_read_is_only_a_question():
+    """Hand-built or corrected documents (no verdict fields): a printed birth date read at 0.6
+    against the MRZ's is a question; read at 0.95 it is a finding; against an MRZ date whose own
+    check failed it is a question again (MRZ_CHECK_DIGIT_INVALID says the rest)."""
+    def passport(conf: float, failed: str = "") -> Document:
+        p = doc("D01", DocType.PASSPORT, name_latin="SMITH, JOHN", sex="M", birth_date="1985-03-12",
+                id_number="531234567", nationality="USA", valid_until="2030-01-01", mrz_valid=not failed,
+                mrz_birth_date="1985-03-21", mrz_failed_checks=failed)
+        p.fields["birth_date"].confidence = conf
+        return p
+
+    d = foreign_docs()
+    d["permit"] = doc("D07", DocType.WORK_PERMIT, name="SMITH, JOHN", valid_until="2026-01-01")
+    d["cscse"] = doc("D08", DocType.OVERSEAS_DEGREE_CERTIFICATION, name="John Smith")
+    d["passport"] = passport(0.6)
+    case = run(d)
+    assert serious(case) == set()
+    assert [f.code for f in case.flags if f.code.startswith("MRZ")] == ["MRZ_VISUAL_UNCERTAIN"]
+    d["passport"] = passport(0.95)
+    assert serious(run(d)) == {"MRZ_VISUAL_MISMATCH"}
+    d["passport"] = passport(0.95, failed="birth_date,composite")
+    case = run(d)
+    assert serious(case) == {"MRZ_CHECK_DIGIT_INVALID"}
+    assert "MRZ_VISUAL_UNCERTAIN" in {f.code for f in case.flags}
 
 
 def test_policy_data_errors_name_the_file_line_and_entry():

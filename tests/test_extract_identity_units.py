@@ -212,3 +212,98 @@ def test_registry_unknown_and_invalid_types() -> None:
     with pytest.raises(UnknownDocTypeError) as err:
         get_extractor("no_such_type")
     assert "resident_id_card" in str(err.value)
+
+
+# --------------------------------------------------------------------------- printed zone vs MRZ: finding or question
+
+
+def test_a_label_word_read_into_the_given_name_is_a_question_not_a_forgery() -> None:
+    """Specimen pages: OCR took the label's other half for part of the given name. The MRZ
+    verifies, so its name is reported and the misread kept beside it for the reviewer."""
+    lines = _uk_passport_lines()
+    lines[6] = L("PRENOMS OLIVIA EMMA", 438, 368, 700, 390)
+    f = extract(*_doc("passport", {"p.jpg": lines}, size=(1300, 1000)))
+    assert f["mrz_valid"].value is True
+    assert f["mrz_visual_mismatch"].value is False and f["mrz_visual_mismatch_fields"].value == ""
+    assert f["mrz_visual_uncertain_fields"].value == "name_latin"
+    assert f["name_latin_printed"].value == "JONES, PRENOMS OLIVIA EMMA"
+    assert f["name_latin"].value == "JONES, OLIVIA EMMA" and f["name_latin"].method == "mrz:TD3"
+    assert f["name"].value == "JONES, OLIVIA EMMA"
+
+
+def test_hyphenated_given_names_against_the_mrz_are_the_same_name() -> None:
+    mrz = make_td3("P", "TWN", "LIN", "MEIHUA", "312345678", "TWN", "880512", "F", "330511")
+    lines = [L("Surname / Nom", 439, 258, 585, 272), L("LIN", 438, 295, 541, 316),
+             L("Given names / Prenoms", 438, 330, 663, 345), L("MEI-HUA", 438, 368, 642, 390),
+             L(mrz[0], 69, 864, 1229, 898), L(mrz[1], 68, 931, 1229, 979)]
+    f = extract(*_doc("passport", {"p.jpg": lines}, size=(1300, 1000)))
+    assert f["name_latin"].value == "LIN, MEI HUA"  # the hyphen is not kept by the printed-zone reader
+    assert f["mrz_visual_mismatch"].value is False and f["mrz_visual_uncertain_fields"].value == ""
+    mrz = make_td3("P", "TWN", "LIN", "MEI HUA", "312345678", "TWN", "880512", "F", "330511")
+    f = extract(*_doc("passport", {"p.jpg": [*lines[:4], L(mrz[0], 69, 864, 1229, 898),
+                                              L(mrz[1], 68, 931, 1229, 979)]}, size=(1300, 1000)))
+    assert f["mrz_visual_mismatch"].value is False and f["mrz_visual_uncertain_fields"].value == ""
+
+
+def test_a_low_confidence_printed_date_is_never_a_forgery_finding() -> None:
+    """The same forged-looking birth date (1985 against the MRZ's 1990) read at OCR confidence
+    0.5: a question; the verified MRZ date is reported."""
+    lines = _passport_lines()
+    lines[10] = L("02 JAN 1985", 300, 370, 520, 395, conf=0.5)
+    f = extract(*_doc("passport", {"passport.jpg": lines}))
+    assert f["mrz_visual_mismatch"].value is False
+    assert f["mrz_visual_uncertain_fields"].value == "birth_date"
+    assert f["birth_date_printed"].value == "1985-01-02"
+    assert f["birth_date"].value == "1990-01-02" and f["birth_date"].method == "mrz:TD3"
+
+
+def test_a_date_one_ocr_digit_slip_away_is_a_question() -> None:
+    """1998 printed, 1990 in a valid MRZ: 0 and 8 are a pair OCR confuses; a confident read
+    still does not make it a forgery. Three digits apart (1985) it is one."""
+    lines = _passport_lines()
+    lines[10] = L("02 JAN 1998", 300, 370, 520, 395)
+    f = extract(*_doc("passport", {"passport.jpg": lines}))
+    assert f["mrz_visual_mismatch"].value is False
+    assert f["mrz_visual_uncertain_fields"].value == "birth_date"
+    lines[10] = L("02 JAN 1985", 300, 370, 520, 395)
+    f = extract(*_doc("passport", {"passport.jpg": lines}))
+    assert f["mrz_visual_mismatch_fields"].value == "birth_date" and f["mrz_visual_uncertain_fields"].value == ""
+
+
+def test_a_disagreement_against_a_failed_mrz_check_is_a_question() -> None:
+    """The MRZ birth date fails its check digit (MRZ_CHECK_DIGIT_INVALID tells that): the
+    printed date's disagreement with it is no second finding, and the printed date stays."""
+    mrz = make_td3("P", "CHN", "ZHANG", "SAN", "E12345678", "CHN", "900102", "M", "350301")
+    bad = mrz[1][:13] + "910102" + mrz[1][19:]
+    f = extract(*_doc("passport", {"passport.jpg": _passport_lines(bad)}))
+    assert f["mrz_valid"].value is False and "birth_date" in f["mrz_failed_checks"].value
+    assert f["mrz_visual_mismatch"].value is False
+    assert f["mrz_visual_uncertain_fields"].value == "birth_date"
+    assert f["birth_date"].value == "1990-01-02" and "birth_date_printed" not in f
+
+
+def test_a_printed_name_with_its_given_names_not_read_is_a_question() -> None:
+    lines = [ln for ln in _uk_passport_lines() if ln.text != "OLIVIA EMMA"]
+    f = extract(*_doc("passport", {"p.jpg": lines}, size=(1300, 1000)))
+    assert f["mrz_visual_mismatch"].value is False
+    assert f["mrz_visual_uncertain_fields"].value == "name_latin"
+    assert f["name_latin_printed"].value == "JONES" and f["name_latin"].value == "JONES, OLIVIA EMMA"
+
+
+def test_plausible_printed_names() -> None:
+    from extractors._shared.labels import all_labels
+    from extractors._shared.mrz_compare import names_agree, plausible_printed_name
+    from extractors._shared.visual_zone import label_words as _label_words
+
+    words = _label_words(all_labels("passport"))
+    assert plausible_printed_name("DE BRUIJN, WILLEKE LISELOTTE", words)  # DE is a particle here
+    assert plausible_printed_name("O'BRIEN, SEAN", words)
+    assert not plausible_printed_name("JONES, PRENOMS OLIVIA", words)
+    assert not plausible_printed_name("JONES, GIVEN NAMES", words)
+    assert not plausible_printed_name("J0NES, OLIVIA", words)  # a digit: a misread
+    assert names_agree("LIN, MEI-HUA", "LIN, MEIHUA") and names_agree("LIN, MEI HUA", "LIN, MEI HUA")
+    assert names_agree("JIONES, OLIVIA EMMA", "JONES, OLIVIA EMMA")  # one slip in a token
+    # a name cut at the MRZ's last position is a prefix of the printed one
+    assert names_agree("KUZNETSOVA, ALEKSANDRA VIKTOROVNA", "KUZNETSOVA, ALEKSANDRA VIK", truncated=True)
+    assert not names_agree("KUZNETSOVA, ALEKSANDRA VIKTOROVNA", "KUZNETSOVA, ALEKSANDRA VIK")
+    assert not names_agree("JAMES, OLIVER", "JONES, OLIVIA EMMA")

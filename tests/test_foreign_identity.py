@@ -16,7 +16,6 @@ from test_checks_rules import doc, foreign_docs, run, serious
 
 from extractors import extract
 from extractors._shared.mrz import find_mrz
-from extractors._shared.mrz_fields import verified
 from pipeline.checks.policy import check_materials
 from pipeline.checks.view import CaseView
 from pipeline.classify import group_documents
@@ -61,13 +60,13 @@ def test_a_visa_is_held_to_its_three_check_digits() -> None:
         lines = mrv_mrz(p, "V<", "UTO", "L8988901C", date(1996, 12, 10), width)
         found = find_mrz([(ln, i) for i, ln in enumerate(lines)])
         assert found is not None
-        mrz = verified(found[0])
+        mrz = found[0]
         assert mrz.format == fmt and mrz.valid
         assert set(mrz.checks) == {"number", "birth_date", "expiry_date"}
         bad = lines[1][:19] + "5" + lines[1][20:]  # the birth date's check digit altered
         found = find_mrz([(lines[0], 0), (bad, 1)])
         assert found is not None
-        mrz = verified(found[0])
+        mrz = found[0]
         assert not mrz.valid and [k for k, v in mrz.checks.items() if not v] == ["birth_date"]
 
 

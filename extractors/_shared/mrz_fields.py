@@ -2,9 +2,8 @@
 mrz_expiry_date, mrz_sex, mrz_nationality, mrz_issuing_state, mrz_valid, mrz_failed_checks),
 and the fields a printed zone did not give, filled from it where its check digit passes.
 
-A visa's MRZ (document code V: MRV-A 2×44, MRV-B 2×36) has check digits for its number, birth
-date and expiry only — no composite, no optional-data digit — so only those are asked of it
-(`verified`), whichever format the parser took its two lines for.
+A visa's MRZ (MRV-A 2×44, MRV-B 2×36) has check digits for its number, birth date and expiry
+only; the parser (extractors._shared.mrz) asks only those of it.
 """
 
 from __future__ import annotations
@@ -12,25 +11,6 @@ from __future__ import annotations
 from extractors._shared.context import DocContext, Line
 from extractors._shared.mrz import MrzResult
 from pipeline.core.models import ExtractedField
-
-VISA_CHECKS = ("number", "birth_date", "expiry_date")
-
-
-def is_visa_mrz(mrz: MrzResult) -> bool:
-    """A machine-readable visa (ICAO 9303 part 7): two lines whose document code starts with V."""
-    return mrz.document_code.startswith("V") and len(mrz.lines) == 2
-
-
-VISA_FORMATS = {44: "MRVA", 36: "MRVB"}  # line length → ICAO name of the visa format
-
-
-def verified(mrz: MrzResult) -> MrzResult:
-    """The MRZ with the checks its format has: a visa's three (and its format named MRVA/MRVB,
-    were its lines parsed as a TD3/TD2 document's), anything else's all."""
-    if not is_visa_mrz(mrz):
-        return mrz
-    return mrz.model_copy(update={"checks": {k: v for k, v in mrz.checks.items() if k in VISA_CHECKS},
-                                  "format": VISA_FORMATS.get(len(mrz.lines[0]), mrz.format)})
 
 
 def mrz_fields(ctx: DocContext, mrz: MrzResult, refs: list[Line]) -> dict[str, ExtractedField]:

@@ -56,7 +56,7 @@ def _folded_words(text: str) -> list[str]:
     return [w.casefold() for w in re.split(r"[\s/'‘’`\".,:;|]+", plain) if w]
 
 
-def _label_words(stops: list[str]) -> set[str]:
+def label_words(stops: list[str]) -> set[str]:
     return {w for lab in stops for w in _folded_words(lab)}
 
 
@@ -77,9 +77,9 @@ def read_visual_zone(ctx: DocContext, section: str, stops: list[str]) -> dict[st
         return table.get(key, [])
 
     out: dict[str, ExtractedField] = {}
-    label_words = _label_words(stops)
-    sur = ctx.value_for(labels("surname"), stop_labels=stops, accept=lambda t: _is_name_text(t, label_words))
-    giv = ctx.value_for(labels("given_names"), stop_labels=stops, accept=lambda t: _is_name_text(t, label_words))
+    words = label_words(stops)
+    sur = ctx.value_for(labels("surname"), stop_labels=stops, accept=lambda t: _is_name_text(t, words))
+    giv = ctx.value_for(labels("given_names"), stop_labels=stops, accept=lambda t: _is_name_text(t, words))
     zh_name = ctx.value_for(labels("name"), stop_labels=stops, accept=has_han)
     full = ctx.value_for(labels("full_name"), stop_labels=stops, accept=lambda t: bool(_latin_part(t))) \
         if not sur else None

@@ -46,6 +46,7 @@ class Thresholds(BaseModel):
     latin_name_similarity: float = Field(ge=0, le=100)
     issuer_similarity: float = Field(ge=0, le=100)
     max_years_expired: int = 20
+    mrz_visual_min_confidence: float = Field(default=0.75, ge=0, le=1)
     min_age_qualification: int
     min_age_graduation: int
     min_age_employment: int

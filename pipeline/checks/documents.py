@@ -14,7 +14,7 @@ import re
 from pipeline.checks.view import CaseView
 from pipeline.core.codes import ID18, id_checksum_ok, normalize_id
 from pipeline.core.flags import make_flag
-from pipeline.core.labels import doc_label
+from pipeline.core.labels import doc_label, label
 from pipeline.core.models import DocType, Document, Evidence, Flag
 from pipeline.core.privacy import mask_id
 from pipeline.core.regions import region_info
@@ -70,9 +70,14 @@ def check_id_numbers(view: CaseView) -> list[Flag]:
     return flags
 
 
-# Passport visual-zone fields and their MRZ counterparts (when the extractor gave no verdict field).
-_MRZ_PAIRS = {"id_number": "mrz_number", "birth_date": "mrz_birth_date", "valid_until": "mrz_expiry_date",
-              "sex": "mrz_sex"}
+# Passport visual-zone fields and their MRZ counterparts (the names the passport extractor
+# writes), with the MRZ check digit that covers each (None: the zone's validity stands for it).
+_MRZ_PAIRS: dict[str, tuple[str, str | None]] = {
+    "id_number": ("mrz_number", "number"), "birth_date": ("mrz_birth_date", "birth_date"),
+    "valid_until": ("mrz_expiry_date", "expiry_date"), "sex": ("mrz_sex", None), "name_latin": ("mrz_name", None)}
+# compared when the extractor gave no verdict (hand-built or corrected documents): not the name,
+# whose comparison needs the extractor's OCR-slip rules
+_FALLBACK_PAIRS = ("id_number", "birth_date", "valid_until", "sex")
 
 
 def _plain(v: str) -> str:
@@ -84,7 +89,37 @@ def _plain(v: str) -> str:
 MRZ_DOCS = (DocType.PASSPORT, DocType.VISA, DocType.FOREIGN_ID_CARD)
 
 
+def _shown(field: str, value: str | None) -> str:
+    return (mask_id(value) if field == "id_number" else value) or "—"
+
+
+def _side_by_side(view: CaseView, doc: Document, fields: list[str]) -> tuple[str, str]:
+    """'外文姓名：印刷区 LIN, MEI HUA，机读区 LIN, MEIHUA' and its English: each field's printed
+    and MRZ values, as read (document numbers masked)."""
+    zh: list[str] = []
+    en: list[str] = []
+    for name in fields:
+        mrz_key = _MRZ_PAIRS.get(name, (f"mrz_{name}", None))[0]
+        # the extractor keeps a misread printed value as <field>_printed, the MRZ's reported
+        printed = _shown(name, view.value(doc, f"{name}_printed", gated=False) or view.value(doc, name, gated=False))
+        machine = _shown(name, view.value(doc, mrz_key, gated=False))
+        lab = label("fields", name)
+        zh.append(f"{lab.zh if lab else name}：印刷区 {printed}，机读区 {machine}")
+        en.append(f"{lab.en if lab else name}: printed {printed}, MRZ {machine}")
+    return "；".join(zh), "; ".join(en)
+
+
+def _listed(view: CaseView, doc: Document, name: str) -> list[str]:
+    text = view.value(doc, name, gated=False) or ""
+    return [f for f in (x.strip() for x in text.split(",")) if f]
+
+
 def check_mrz(view: CaseView) -> list[Flag]:
+    """MRZ_CHECK_DIGIT_INVALID; MRZ_VISUAL_MISMATCH (forgery) for the disagreements the
+    extractor found certain; MRZ_VISUAL_UNCERTAIN (a reviewer's question) for the others — a
+    low-confidence or implausible printed read, an OCR slip, an MRZ field whose check fails.
+    Without the extractor's verdict, a disagreement is a finding only when both values were read
+    with mrz_visual_min_confidence and the MRZ field's check is not listed as failed."""
     flags: list[Flag] = []
     for doc in view.docs(*MRZ_DOCS):
         lab = doc_label(doc.doc_type)
@@ -97,22 +132,36 @@ def check_mrz(view: CaseView) -> list[Flag]:
                                    detail=detail, document_zh=doc_zh, document_en=doc_en))
         mismatch = view.field(doc, "mrz_visual_mismatch")
         if mismatch is not None:
+            certain, unsure = _listed(view, doc, "mrz_visual_mismatch_fields"), _listed(
+                view, doc, "mrz_visual_uncertain_fields")
             v = mismatch.value
             if v not in (None, False, "", [], "false", "False"):
-                detail = (view.value(doc, "mrz_visual_mismatch_fields", gated=False)
-                          or (v if isinstance(v, str) else "MRZ ≠ VIZ"))
+                zh, en = _side_by_side(view, doc, certain)
+                other = v if isinstance(v, str) else "MRZ ≠ VIZ"
                 flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, "mrz_visual_mismatch"),
-                                       detail=detail, document_zh=doc_zh, document_en=doc_en))
-            continue
-        diffs = []
-        for visual, mrz in _MRZ_PAIRS.items():
-            a, b = view.value(doc, visual), view.value(doc, mrz)
-            if a and b and _plain(a) != _plain(b):
-                diffs.append(f"{visual}: {a if visual != 'id_number' else mask_id(a)} ≠ "
-                             f"{b if visual != 'id_number' else mask_id(b)}")
-        if diffs:
-            flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, *_MRZ_PAIRS), detail="; ".join(diffs),
-                                   document_zh=doc_zh, document_en=doc_en))
+                                       detail_zh=zh or other, detail_en=en or other,
+                                       document_zh=doc_zh, document_en=doc_en))
+        else:
+            certain, unsure = [], []
+            failed = set(_listed(view, doc, "mrz_failed_checks"))
+            high = view.policy.thresholds.mrz_visual_min_confidence
+            for visual in _FALLBACK_PAIRS:
+                mrz_key, check = _MRZ_PAIRS[visual]
+                a, b = view.field(doc, visual), view.field(doc, mrz_key)
+                va, vb = view.value(doc, visual), view.value(doc, mrz_key)
+                if a is None or b is None or not va or not vb or _plain(va) == _plain(vb):
+                    continue
+                sure = min(a.confidence, b.confidence) >= high and not (check and check in failed)
+                (certain if sure else unsure).append(visual)
+            if certain:
+                zh, en = _side_by_side(view, doc, certain)
+                flags.append(make_flag("MRZ_VISUAL_MISMATCH", view.evidence(doc, *_FALLBACK_PAIRS),
+                                       detail_zh=zh, detail_en=en, document_zh=doc_zh, document_en=doc_en))
+        if unsure:
+            zh, en = _side_by_side(view, doc, unsure)
+            flags.append(make_flag("MRZ_VISUAL_UNCERTAIN",
+                                   view.evidence(doc, *unsure, *(_MRZ_PAIRS[u][0] for u in unsure if u in _MRZ_PAIRS)),
+                                   detail_zh=zh, detail_en=en, document_zh=doc_zh, document_en=doc_en))
     return flags
 
 

@@ -246,6 +246,33 @@ def _expired(view: CaseView, doc: Document, name: str) -> date | None:
     return d if years <= view.policy.thresholds.max_years_expired else None
 
 
+def verified_mrz_expiry(view: CaseView, doc: Document) -> date | None:
+    """The expiry date a document's MRZ gives when the MRZ's check digit for it verifies (the
+    zone was read, and `expiry_date` is not among mrz_failed_checks; without that list, the
+    whole zone must be valid). A check digit is the verification: neither the OCR confidence of
+    the zone nor the misread guard (max_years_expired) applies to it."""
+    valid = view.bool_value(doc, "mrz_valid")
+    if valid is None:
+        return None
+    failed = view.field(doc, "mrz_failed_checks")
+    if failed is not None:
+        if "expiry_date" in str(failed.value or "").split(","):
+            return None
+    elif not valid:
+        return None
+    return view.date_value(doc, "mrz_expiry_date", gated=False)
+
+
+def _document_expired(view: CaseView, doc: Document) -> tuple[date | None, str]:
+    """(expiry if expired, the field it was read from): the MRZ's verified expiry when there is
+    one — a passport that expired long ago is expired whatever the printed zone was read as —
+    else the printed valid_until (gated, and a date beyond max_years_expired taken as a misread)."""
+    d = verified_mrz_expiry(view, doc)
+    if d is not None:
+        return (d if d < view.application_date else None), "mrz_expiry_date"
+    return _expired(view, doc, "valid_until"), "valid_until"
+
+
 def check_validity(view: CaseView) -> list[Flag]:
     """Certificate, identity document and work permit valid on the application date. An
     applicant with several identity documents is fine when one of them is still valid; only
@@ -258,11 +285,11 @@ def check_validity(view: CaseView) -> list[Flag]:
     for types, code in ((tuple(view.policy.materials["identity"]), "IDENTITY_DOCUMENT_EXPIRED"),
                         ((DocType.WORK_PERMIT,), "WORK_PERMIT_EXPIRED")):
         docs = view.docs(*types)
-        expired = [(doc, _expired(view, doc, "valid_until")) for doc in docs]
-        if docs and all(d for _, d in expired):
-            doc, d = expired[0]
+        expired = [(doc, *_document_expired(view, doc)) for doc in docs]
+        if docs and all(d for _, d, _ in expired):
+            doc, d, source = expired[0]
             assert d is not None
-            flags.append(make_flag(code, view.evidence(doc, "valid_until"), date=d.isoformat()))
+            flags.append(make_flag(code, view.evidence(doc, source), date=d.isoformat()))
     return flags
 
 

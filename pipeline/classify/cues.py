@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.classify.data import Settings, doc_type_data
+from pipeline.core.codes import mrz_header, mrz_layout, mrz_line_structure
 from pipeline.core.models import OcrResult, PageCues
 from pipeline.core.stages import Page
 from pipeline.geometry import corrected_copy, deskew_array, turn_array, turned_size
@@ -37,24 +38,26 @@ def page_cues(page: Page, ocr: OcrResult | None) -> PageCues:
     return PageCues.model_validate(found)
 
 
-def _is_mrz_line(text: str) -> bool:
-    t = re.sub(r"\s+", "", text).upper().replace("«", "<<")
-    return len(t) >= 25 and t.count("<") >= 3 and bool(re.fullmatch(r"[A-Z0-9<]+", t))
+def _mrz_text(text: str) -> str:
+    return re.sub(r"\s+", "", text).upper().replace("«", "<<")
 
 
 def mrz_cues(ocr: OcrResult | None) -> dict[str, Any]:
-    """Whether the page has an MRZ, its document code ("P<", "V<", "ID") and its shape: how many
-    lines, and the ICAO line length nearest to the longest line read (OCR loses trailing
+    """has_mrz: a line with an MRZ's structure (pipeline.core.codes.mrz_line_structure — the
+    predicate the extractors' search shares); the document code ("P<", "V<", "ID") and its first
+    letter from the zone's header line (a TD3's data line may come first on a page read upside
+    down); how many lines, and the ICAO width nearest to the longest line read (OCR loses trailing
     fillers more often than it adds characters)."""
     lines = [ln.text for ln in ocr.lines] if ocr else []
     if ocr and not lines:
         lines = ocr.text.splitlines()
-    mrz = [re.sub(r"\s+", "", t).upper().replace("«", "<<") for t in lines if _is_mrz_line(t)]
+    mrz = [t for t in map(_mrz_text, lines) if mrz_line_structure(t)]
     if not mrz:
         return {"has_mrz": False, "mrz_type": None}
+    header = next((h for h in map(mrz_header, mrz) if h), None)
     longest = max(len(t) for t in mrz)
-    width = min(doc_type_data().settings.mrz_widths, key=lambda w: abs(w - longest))
-    return {"has_mrz": True, "mrz_type": mrz[0][:1], "mrz_code": mrz[0][:2], "mrz_lines": len(mrz),
+    width = min(mrz_layout().widths, key=lambda w: abs(w - longest))
+    return {"has_mrz": True, "mrz_type": header[0] if header else None, "mrz_code": header, "mrz_lines": len(mrz),
             "mrz_width": width}
 
 

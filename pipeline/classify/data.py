@@ -79,7 +79,6 @@ class Settings(BaseModel):
     grey_seal_dot_window: float
     grey_seal_dot_min_density: float
     grey_seal_bilevel_min_share: float
-    mrz_widths: list[int] = Field(min_length=1)  # ICAO line lengths: TD1 30, TD2/MRV-B 36, TD3/MRV-A 44
 
 
 class DocTypeData(BaseModel):

@@ -4,7 +4,9 @@
   encodes;
 - GB/T 2260, the administrative division code of its first six digits (looked up in
   pipeline/core/regions.py);
-- ICAO Doc 9303, the machine-readable zone's check digits.
+- ICAO Doc 9303, the machine-readable zone's check digits, and the structure that tells an
+  MRZ line from ordinary text (pipeline/data/mrz_layout.yaml) — shared by the page cue and the
+  extractors' MRZ search.
 
 A wrong check character is never "corrected": a falsified or mistyped number must reach the
 reviewer as printed.
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 
+from pipeline.core.datafiles import load_bundled
 from pipeline.core.regions import region_info
 
 # --------------------------------------------------------------------------- GB 11643
@@ -118,3 +122,77 @@ def mrz_char_value(c: str) -> int:
 def mrz_check_digit(data: str) -> str:
     """ICAO 9303 check digit: weights 7, 3, 1 repeating, sum mod 10."""
     return str(sum(mrz_char_value(c) * (7, 3, 1)[i % 3] for i, c in enumerate(data)) % 10)
+
+
+class MrzLayout(BaseModel):
+    widths: list[int]
+    width_slack: int
+    min_length: int
+    min_fillers: int
+    min_header_length: int
+    min_line_checks: int
+    document_codes: str
+
+
+@cache
+def mrz_layout() -> MrzLayout:
+    return load_bundled("pipeline", "data/mrz_layout.yaml", MrzLayout)
+
+
+_MRZ_CHARS = re.compile(r"[A-Z0-9<]+")
+
+
+def mrz_width(t: str) -> int | None:
+    """The MRZ line width (30, 36, 44) a cleaned line is shaped for, or None. `t` is upper-case
+    without spaces, fillers as '<'. A line near a width counts whatever its filler count (a TD3
+    line 2 with a 9-character number and full optional data has none); a shorter one needs
+    fillers (a name line whose trailing fillers OCR lost); trailing fillers beyond a width are
+    ignored. A header line (document code, state: "I<UTOD231458907") counts from
+    min_header_length on, whatever OCR lost of its fillers."""
+    lay = mrz_layout()
+    if not _MRZ_CHARS.fullmatch(t):
+        return None
+    core = t.rstrip("<")
+    for w in lay.widths:
+        if abs(len(t) - w) <= lay.width_slack or (len(t) > w and len(core) <= w):
+            return w
+    if ((len(t) >= lay.min_length and t.count("<") >= lay.min_fillers)
+            or (len(t) >= lay.min_header_length and mrz_header(t))):
+        return next((w for w in lay.widths if len(t) < w), lay.widths[-1])
+    return None
+
+
+def mrz_header(t: str) -> str | None:
+    """The document code ("P<", "ID", "V<"...) when `t` opens like an MRZ's first line: a code
+    letter, a second code character, a three-letter issuing state (fillers pad short codes)."""
+    m = re.match(r"([A-Z])([A-Z<])([A-Z<]{3})", t)
+    if m is None or m.group(1) not in mrz_layout().document_codes or m.group(3) == "<<<":
+        return None
+    return m.group(1) + m.group(2)
+
+
+# Check digits a single line carries, by width: (data start, data end, check position).
+_LINE_CHECKS: dict[int, tuple[tuple[int, int, int], ...]] = {
+    44: ((0, 9, 9), (13, 19, 19), (21, 27, 27)),  # TD3 / MRV-A line 2
+    36: ((0, 9, 9), (13, 19, 19), (21, 27, 27)),  # TD2 / MRV-B line 2
+    30: ((5, 14, 14), (0, 6, 6), (8, 14, 14)),  # TD1 line 1 (number), line 2 (dates)
+}
+
+
+def mrz_line_checks(t: str, width: int) -> int:
+    """How many of the check digits a line of `width` may carry verify in `t` (exact, no
+    repair): structure a line of ordinary text does not have."""
+    return sum(1 for a, b, c in _LINE_CHECKS.get(width, ()) if len(t) > c and t[c].isdigit()
+               and mrz_check_digit(t[a:b]) == t[c])
+
+
+def mrz_line_structure(t: str) -> bool:
+    """One line shows an MRZ's structure by itself: shaped for a width and either a header or
+    name line with fillers, or a data line with min_line_checks check digits that verify. A
+    30-character all-caps heading, an ID number line or a row of digits is neither."""
+    w = mrz_width(t)
+    if w is None:
+        return False
+    if t.count("<") >= mrz_layout().min_fillers and (mrz_header(t) or "<<" in t):
+        return True
+    return mrz_line_checks(t, w) >= mrz_layout().min_line_checks
