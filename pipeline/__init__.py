@@ -1,3 +1,3 @@
 """credcase: scanned applications → case files for the Taizhou qualification-recognition scheme."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
