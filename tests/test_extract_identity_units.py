@@ -307,3 +307,15 @@ def test_plausible_printed_names() -> None:
     assert names_agree("KUZNETSOVA, ALEKSANDRA VIKTOROVNA", "KUZNETSOVA, ALEKSANDRA VIK", truncated=True)
     assert not names_agree("KUZNETSOVA, ALEKSANDRA VIKTOROVNA", "KUZNETSOVA, ALEKSANDRA VIK")
     assert not names_agree("JAMES, OLIVER", "JONES, OLIVIA EMMA")
+    assert not plausible_printed_name("SPECIMEN, PRENOM", words)  # OCR's cut of the label Prénoms
+
+
+def test_a_printed_name_with_words_added_lost_or_cut_is_a_partial_read() -> None:
+    """Seen on PassportEye's specimen images: a SPECIMEN stamp read into the name, the first
+    letters of a surname lost. A forger replaces a name; these keep the MRZ's words."""
+    from extractors._shared.mrz_compare import partial_read
+
+    assert partial_read("LIN MEI HUA SPECIMEN, MEI HUA SPECIMEN", "LIN, MEI HUA")
+    assert partial_read("ECIMEN, VZOR", "SPECIMEN, VZOR") and partial_read("WANG", "WANG, WEI")
+    assert not partial_read("JAMES, OLIVER", "JONES, OLIVIA EMMA")
+    assert not partial_read("ZHANG, WEI", "LI, NA")

@@ -48,6 +48,7 @@ class MrzVisual(BaseModel):
     name_edits_per_token: int  # OCR slips allowed per name token ...
     name_edit_min_letters: int  # ... in a name part at least this long
     date_digit_confusions: list[str]  # digit pairs OCR mistakes for each other ("0 8")
+    min_fragment_letters: int  # a printed word this long that is a piece of a word is a cut read
 
 
 class MrzConfusions(BaseModel):

@@ -94,7 +94,29 @@ def plausible_printed_name(name: str, label_words: set[str]) -> bool:
     if not name or re.search(r"[^A-Za-z\s,'\-]", fold_accents(name)):
         return False
     tokens = latin_tokens(name)
-    return bool(tokens) and not any(len(w) > 2 and w.casefold() in label_words for w in tokens)
+    return bool(tokens) and not any(_is_label_word(w.casefold(), label_words) for w in tokens)
+
+
+def _is_label_word(word: str, label_words: set[str]) -> bool:
+    """A label word, or OCR's cut of one (PRENOM of Prénoms) long enough to tell."""
+    if len(word) <= 2:
+        return False
+    return word in label_words or (len(word) >= confusions().visual.min_fragment_letters
+                                   and any(lw.startswith(word) for lw in label_words))
+
+
+def partial_read(printed: str, mrz: str) -> bool:
+    """The printed name is the MRZ's with words added (a stamp, a label, a line read twice) or
+    lost, or each printed word a piece of an MRZ word (OCR lost its first or last letters:
+    ECIMEN of SPECIMEN) — a reading to check, not another name: a forger replaces a name."""
+    min_piece = confusions().visual.min_fragment_letters
+    a = {_fold(t) for t in latin_tokens(printed)} - {""}
+    b = {_fold(t) for t in latin_tokens(mrz)} - {""}
+    if not a or not b:
+        return True
+    if a <= b or b <= a:
+        return True
+    return all(any(len(x) >= min_piece and (y.startswith(x) or y.endswith(x)) or x == y for y in b) for x in a)
 
 
 def compare_mrz_visual(out: dict[str, ExtractedField], mrz: MrzResult,
@@ -117,8 +139,8 @@ def compare_mrz_visual(out: dict[str, ExtractedField], mrz: MrzResult,
             if names_agree(printed, machine, mrz.name_truncated):
                 continue
             # a printed name with a part not read (given names missing) is a partial read
-            sure = mrz.valid and plausible_printed_name(printed, words) and all(
-                p.strip() for p in _name_parts(printed))
+            sure = (mrz.valid and plausible_printed_name(printed, words) and not partial_read(printed, machine)
+                    and all(p.strip() for p in _name_parts(printed)))
         elif vis == "id_number":
             if _fold(printed) == _fold(machine):
                 continue
