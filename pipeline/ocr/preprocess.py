@@ -114,8 +114,12 @@ def normalise_background(img: Image.Image) -> Image.Image:
     k = max(15, (min(gray.shape) // 30) | 1)
     bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
-    norm = np.clip(gray / np.maximum(bg, 1.0) * 255.0, 0, 255).astype(np.uint8)
-    return Image.fromarray(norm, mode="L")
+    # gray / max(bg, 1) * 255, clipped — in place: on a 20-MP page each float copy is 80 MB
+    np.maximum(bg, 1.0, out=bg)
+    np.divide(gray, bg, out=bg)
+    bg *= 255.0
+    np.clip(bg, 0, 255, out=bg)
+    return Image.fromarray(bg.astype(np.uint8), mode="L")
 
 
 @dataclass
