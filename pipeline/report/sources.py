@@ -15,6 +15,7 @@ import mimetypes
 import shutil
 import tempfile
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -26,6 +27,8 @@ from pipeline.pages import page_image
 from pipeline.report.html import esc
 
 log = logging.getLogger(__name__)
+
+PAGES_KEPT = 4  # decoded pages a report keeps for its thumbnails
 
 THUMB_WIDTH = 420
 THUMB_HEIGHT = 320
@@ -42,7 +45,9 @@ class Sources:
         self.files = {f.path: f for f in case.input_files}
         self.ocr = {(p.file, p.page): p for p in case.pages}
         self._tmp: Path | None = None
-        self._cache: dict[tuple[str, int], PageView | None] = {}
+        # the last few pages decoded, full size (a 300-dpi page is ~26 MB: keeping every page
+        # of a 60-page PDF took a worker to 2.8 GB)
+        self._cache: OrderedDict[tuple[str, int], PageView | None] = OrderedDict()
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -96,14 +101,18 @@ class Sources:
 
     def page_image(self, rel: str, page: int) -> PageView | None:
         key = (rel, page)
-        if key not in self._cache:
-            img = None
-            try:
-                img = self._load(rel, page)
-            except Exception as exc:  # noqa: BLE001 - a bad source costs a thumbnail, never the report
-                log.debug("no thumbnail for %s p%d: %s", rel, page, type(exc).__name__)
-            self._cache[key] = img
-        return self._cache[key]
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        img = None
+        try:
+            img = self._load(rel, page)
+        except Exception as exc:  # noqa: BLE001 - a bad source costs a thumbnail, never the report
+            log.debug("no thumbnail for %s p%d: %s", rel, page, type(exc).__name__)
+        self._cache[key] = img
+        while len(self._cache) > PAGES_KEPT:
+            self._cache.popitem(last=False)
+        return img
 
     def _load(self, rel: str, page: int) -> PageView | None:
         local = self.local_path(rel)
