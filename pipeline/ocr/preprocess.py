@@ -117,7 +117,7 @@ def normalise_background(img: Image.Image) -> Image.Image:
     # gray / max(bg, 1) * 255, clipped — in place: on a 20-MP page each float copy is 80 MB
     np.maximum(bg, 1.0, out=bg)
     np.divide(gray, bg, out=bg)
-    bg *= 255.0
+    np.multiply(bg, 255.0, out=bg)
     np.clip(bg, 0, 255, out=bg)
     return Image.fromarray(bg.astype(np.uint8), mode="L")
 
